@@ -1,0 +1,45 @@
+export type PackageManagerName = 'npm' | 'pnpm' | 'yarn' | 'bun';
+
+/** Code style of the target app, read once by detection and followed by every generated or patched line. */
+export interface CodeStyle {
+  eol: '\n' | '\r\n';
+  /** One level of indentation: '  ', '    ' or '\t'. */
+  indent: string;
+  quote: "'" | '"';
+  semicolons: boolean;
+}
+
+export interface ServerEntry {
+  /** Absolute path of the file that calls `express()`. */
+  path: string;
+  /** Name of the variable holding the express app (`app` in `const app = express()`), if found. */
+  appVariable: string | undefined;
+}
+
+/** Everything the pipeline needs to know about the target app. Produced by `detectProject`, read-only after. */
+export interface ProjectInfo {
+  /** Absolute directory holding the app's package.json. */
+  root: string;
+  packageJsonPath: string;
+  /** Parsed package.json as found. */
+  packageJson: Record<string, unknown>;
+  language: 'ts' | 'js';
+  /** Module system the compiled/running code uses. */
+  moduleSystem: 'esm' | 'cjs';
+  /** Source syntax of the app's files: `import` statements or `require` calls. */
+  sourceSyntax: 'import' | 'require';
+  /** Suffix relative imports need ('.js' under NodeNext/Node16 ESM, '' otherwise). */
+  importExtension: '' | '.js';
+  /** Absolute source directory (`<root>/src` or `<root>`). */
+  srcDir: string;
+  entry: ServerEntry | undefined;
+  /** Why no entry was found, when `entry` is undefined. */
+  entryProblem: string | undefined;
+  expressMajor: number | undefined;
+  packageManager: { name: PackageManagerName; reason: string };
+  style: CodeStyle;
+  /** dependencies ∪ devDependencies (name → range). */
+  dependencies: Record<string, string>;
+  /** Path of the tsconfig that applies, if any. */
+  tsconfigPath: string | undefined;
+}
