@@ -30,6 +30,8 @@ export interface ProjectInfo {
   sourceSyntax: 'import' | 'require';
   /** Suffix relative imports need ('.js' under NodeNext/Node16 ESM, '' otherwise). */
   importExtension: '' | '.js';
+  /** Whether `await` may stand at the top level of the entry module (ESM, and a TS module/target that allow it). */
+  topLevelAwait: boolean;
   /** Absolute source directory (`<root>/src` or `<root>`). */
   srcDir: string;
   entry: ServerEntry | undefined;

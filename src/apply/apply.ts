@@ -1,0 +1,117 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { CliError } from '../errors.js';
+import type { PlannedFile } from '../plan/types.js';
+
+/** What a run changed on disk, so it can be undone exactly. */
+export interface Journal {
+  /** Files the run created, in creation order. */
+  created: string[];
+  /** Files the run replaced, with their previous bytes. */
+  replaced: Array<{ path: string; before: string }>;
+  /** Directories the run created, parents first. */
+  directories: string[];
+}
+
+/**
+ * Fails before any write when a target cannot be written (read-only folder, a file where a folder should
+ * be), so a doomed run leaves the project untouched instead of relying on rollback.
+ */
+export function assertWritable(files: PlannedFile[]): void {
+  for (const file of files) {
+    let dir = path.dirname(file.path);
+    while (!fs.existsSync(dir)) dir = path.dirname(dir);
+    try {
+      if (!fs.statSync(dir).isDirectory()) throw Object.assign(new Error(`${dir} is not a directory`), { code: 'ENOTDIR' });
+      fs.accessSync(dir, fs.constants.W_OK);
+      if (fs.existsSync(file.path)) fs.accessSync(file.path, fs.constants.W_OK);
+    } catch (error) {
+      throw new CliError(`Cannot write ${file.path}: ${(error as Error).message}.`, {
+        hint: 'Make the project writable for your user (check ownership and permissions), then run again. Nothing was changed.',
+      });
+    }
+  }
+}
+
+/**
+ * Writes every created/updated file atomically (temp file in the same folder, then rename). If any write
+ * fails, everything written so far is restored and the error is rethrown: files are fully updated or untouched.
+ */
+export function applyFiles(files: PlannedFile[]): Journal {
+  const journal: Journal = { created: [], replaced: [], directories: [] };
+  try {
+    for (const file of files) {
+      if (file.action !== 'create' && file.action !== 'update') continue;
+      makeDirectories(path.dirname(file.path), journal);
+      const existed = file.before !== undefined;
+      writeAtomic(file.path, file.after);
+      if (existed) journal.replaced.push({ path: file.path, before: file.before as string });
+      else journal.created.push(file.path);
+    }
+  } catch (error) {
+    rollback(journal);
+    throw new CliError(`Writing files failed: ${(error as Error).message}.`, {
+      hint: 'Every file this run had written was restored. Fix the cause above and run again.',
+      cause: error,
+    });
+  }
+  return journal;
+}
+
+/** Undoes a journal: restores replaced files, deletes created ones, removes folders the run made. Best effort, never throws. */
+export function rollback(journal: Journal): string[] {
+  const problems: string[] = [];
+  for (const { path: file, before } of [...journal.replaced].reverse()) {
+    try {
+      writeAtomic(file, before);
+    } catch (error) {
+      problems.push(`${file}: ${(error as Error).message}`);
+    }
+  }
+  for (const file of [...journal.created].reverse()) {
+    try {
+      fs.rmSync(file, { force: true });
+    } catch (error) {
+      problems.push(`${file}: ${(error as Error).message}`);
+    }
+  }
+  for (const dir of [...journal.directories].reverse()) {
+    try {
+      fs.rmdirSync(dir); // Only succeeds when empty: never removes anything the user put there.
+    } catch {
+      // Not empty or already gone: leave it.
+    }
+  }
+  journal.created = [];
+  journal.replaced = [];
+  journal.directories = [];
+  return problems;
+}
+
+function makeDirectories(dir: string, journal: Journal): void {
+  const missing: string[] = [];
+  for (let current = dir; !fs.existsSync(current); current = path.dirname(current)) missing.unshift(current);
+  for (const folder of missing) {
+    fs.mkdirSync(folder);
+    journal.directories.push(folder);
+  }
+}
+
+/** Write-then-rename, keeping the file's mode, so a crash never leaves a half-written file behind. */
+export function writeAtomic(file: string, content: string): void {
+  const temp = path.join(path.dirname(file), `.${path.basename(file)}.${crypto.randomBytes(4).toString('hex')}.tmp`);
+  let mode: number | undefined;
+  try {
+    mode = fs.statSync(file).mode;
+  } catch {
+    mode = undefined;
+  }
+  try {
+    fs.writeFileSync(temp, content, mode === undefined ? undefined : { mode });
+    fs.renameSync(temp, file);
+  } catch (error) {
+    fs.rmSync(temp, { force: true });
+    throw error;
+  }
+}

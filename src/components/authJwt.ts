@@ -1,0 +1,98 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { generateJwtSecret } from '../patch/env.js';
+import { templatesRoot } from '../paths.js';
+import type { ProjectInfo } from '../project/types.js';
+import type { Component, ComponentFile, ComponentManifest, ComponentOptions, Store } from './types.js';
+
+/**
+ * Version ranges the templates are written and tested against. Floors matter for security: jsonwebtoken 9
+ * fixed CVE-2022-23539/-23540/-23541; mongoose 8.9+ applies sanitizeFilter everywhere (GHSA-pcrw-h46h-c93h).
+ */
+const RUNTIME_DEPENDENCIES = {
+  bcryptjs: '^3.0.2',
+  dotenv: '^17.2.0',
+  jsonwebtoken: '^9.0.2',
+  zod: '^4.1.0',
+} as const;
+
+const STORE_DEPENDENCIES: Record<Store, Record<string, string>> = {
+  mongodb: { mongoose: '^8.24.0' },
+  postgres: { pg: '^8.16.0' },
+  pglite: { '@electric-sql/pglite': '^0.5.0' },
+};
+
+const STORE_DEV_DEPENDENCIES: Record<Store, Record<string, string>> = {
+  mongodb: {},
+  postgres: { '@types/pg': '^8.15.0' },
+  pglite: {},
+};
+
+const DESCRIPTION = 'JWT authentication: register, login, me, refresh (rotating) and logout, with validateAuth middleware';
+
+export const authJwt: Component = {
+  name: 'auth-jwt',
+  description: DESCRIPTION,
+  resolve(project: ProjectInfo, { store }: ComponentOptions): ComponentManifest {
+    const database = databaseName(project);
+    const storeEnv = {
+      mongodb: { key: 'MONGODB_URI', value: `mongodb://127.0.0.1:27017/${database}`, comment: 'MongoDB connection string' },
+      postgres: { key: 'DATABASE_URL', value: `postgres://postgres@127.0.0.1:5432/${database}`, comment: 'PostgreSQL connection string' },
+      pglite: { key: 'PGLITE_DATA_DIR', value: './.data/auth', comment: 'Where the embedded PGlite database keeps its files' },
+    }[store];
+    const common = [
+      { key: 'JWT_EXPIRES_IN', value: '15m', comment: 'Access token lifetime: <n>s|m|h|d, or digits for seconds' },
+      { key: 'REFRESH_EXPIRES_IN', value: '30d', comment: 'Refresh session lifetime (absolute: rotation does not extend it)' },
+      storeEnv,
+    ];
+    return {
+      name: 'auth-jwt',
+      description: DESCRIPTION,
+      files: [...listTemplates('auth-jwt/base'), ...listTemplates(`auth-jwt/stores/${store}`)],
+      dependencies: { ...RUNTIME_DEPENDENCIES, ...STORE_DEPENDENCIES[store] },
+      devDependencies: project.language === 'ts' ? typeDependencies(project, store) : {},
+      env: [{ key: 'JWT_SECRET', value: generateJwtSecret(), comment: 'HMAC key for access tokens (keep it secret; 256+ random bits)' }, ...common],
+      envExample: [{ key: 'JWT_SECRET', value: 'CHANGE_ME', comment: 'Generate one: openssl rand -base64 48' }, ...common],
+      gitignore: store === 'pglite' ? ['.env', '.data/'] : ['.env'],
+      mount: { path: '/api/auth', routerModule: 'routes/auth', connectModule: 'services/auth' },
+      nextSteps: [],
+    };
+  },
+};
+
+/** @types packages the generated TypeScript needs, unless the app already has them. */
+function typeDependencies(project: ProjectInfo, store: Store): Record<string, string> {
+  const types: Record<string, string> = {
+    '@types/jsonwebtoken': '^9.0.7',
+    '@types/express': project.expressMajor === 4 ? '^4.17.21' : '^5.0.0',
+    '@types/node': '^20.11.0',
+    ...STORE_DEV_DEPENDENCIES[store],
+  };
+  return types;
+}
+
+/** Every file under a template folder, as template path + target path relative to the app's source dir. */
+function listTemplates(folder: string): ComponentFile[] {
+  const root = path.join(templatesRoot(), ...folder.split('/'));
+  if (!fs.existsSync(root)) throw new Error(`Template folder missing: ${root}`);
+  const files: ComponentFile[] = [];
+  const walk = (dir: string) => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else if (entry.isFile()) {
+        const target = path.relative(root, full).split(path.sep).join('/');
+        files.push({ template: full, target });
+      }
+    }
+  };
+  walk(root);
+  return files;
+}
+
+/** A database name derived from the app's package name (`@acme/my-api` → `my_api`). */
+function databaseName(project: ProjectInfo): string {
+  const name = typeof project.packageJson.name === 'string' ? project.packageJson.name : path.basename(project.root);
+  const cleaned = name.replace(/^@[^/]+\//, '').replace(/[^a-zA-Z0-9]+/g, '_').replace(/^_+|_+$/g, '').toLowerCase();
+  return cleaned || 'app';
+}

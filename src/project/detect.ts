@@ -1,0 +1,290 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import type { Statement } from '@babel/types';
+import { CliError } from '../errors.js';
+import { findExpressApp } from '../patch/serverEntry.js';
+import { detectPackageManager } from './packageManager.js';
+import { parseSource, relativeSpecifiers } from './source.js';
+import { detectStyle } from './style.js';
+import { readTsOptions, type TsOptions } from './tsconfig.js';
+import type { ProjectInfo, ServerEntry } from './types.js';
+
+type PackageJson = Record<string, unknown> & {
+  main?: unknown;
+  type?: unknown;
+  scripts?: Record<string, unknown>;
+  dependencies?: Record<string, string>;
+  devDependencies?: Record<string, string>;
+};
+
+const SOURCE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
+const ENTRY_NAMES = ['server', 'app', 'index', 'main'];
+
+/** Reads the target app once and answers every question the pipeline has about it. Writes nothing. */
+export function detectProject(cwd: string, env: NodeJS.ProcessEnv = process.env): ProjectInfo {
+  const { root, packageJson, packageJsonPath } = findExpressPackage(path.resolve(cwd));
+  const dependencies = { ...(packageJson.devDependencies ?? {}), ...(packageJson.dependencies ?? {}) };
+  const tsconfigPath = fs.existsSync(path.join(root, 'tsconfig.json')) ? path.join(root, 'tsconfig.json') : undefined;
+  const tsOptions = tsconfigPath ? readTsOptions(tsconfigPath) : undefined;
+
+  const { entry, entryProblem, entrySource } = findServerEntry(root, packageJson, tsOptions !== undefined);
+  const language = entry ? (/\.(c|m)?ts$/.test(entry.path) ? 'ts' : 'js') : tsOptions ? 'ts' : 'js';
+  const moduleSystem = detectModuleSystem(packageJson, language === 'ts' ? tsOptions : undefined, entry?.path);
+  const entryAst = entry && entrySource !== undefined ? safeParse(entrySource, entry.path) : undefined;
+
+  return {
+    root,
+    packageJsonPath,
+    packageJson,
+    language,
+    moduleSystem,
+    sourceSyntax: detectSourceSyntax(entryAst, language, moduleSystem),
+    importExtension: detectImportExtension(entryAst, language, moduleSystem, tsOptions),
+    topLevelAwait: supportsTopLevelAwait(language, moduleSystem, tsOptions),
+    srcDir: detectSrcDir(root, entry?.path),
+    entry,
+    entryProblem,
+    expressMajor: detectExpressMajor(root, dependencies.express),
+    packageManager: detectPackageManager(root, env),
+    style: detectStyle(entrySource, entryAst),
+    dependencies,
+    tsconfigPath,
+  };
+}
+
+/** The nearest package.json (walking up) that declares express. */
+function findExpressPackage(start: string): { root: string; packageJson: PackageJson; packageJsonPath: string } {
+  if (!fs.existsSync(start)) {
+    throw new CliError(`The directory ${start} does not exist.`, { hint: 'Pass --cwd <dir> pointing at your Express app.' });
+  }
+  const seen: string[] = [];
+  for (let dir = start; ; dir = path.dirname(dir)) {
+    const file = path.join(dir, 'package.json');
+    if (fs.existsSync(file)) {
+      const packageJson = readPackageJson(file);
+      seen.push(file);
+      const declared = { ...(packageJson.dependencies ?? {}), ...(packageJson.devDependencies ?? {}) };
+      if ('express' in declared) return { root: dir, packageJson, packageJsonPath: file };
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  if (seen.length === 0) {
+    throw new CliError(`No package.json found in ${start} or any folder above it.`, {
+      hint: 'Run this inside your Express app (the folder with its package.json), or pass --cwd <dir>.',
+    });
+  }
+  throw new CliError(`No package.json with express in its dependencies was found (looked at ${seen.join(', ')}).`, {
+    hint: 'Add Express first (npm install express), or pass --cwd <dir> pointing at your Express app.',
+  });
+}
+
+function readPackageJson(file: string): PackageJson {
+  try {
+    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
+    return value as PackageJson;
+  } catch (error) {
+    throw new CliError(`${file} is not valid JSON (${(error as Error).message}).`, {
+      hint: 'Fix package.json and run the command again.',
+    });
+  }
+}
+
+/**
+ * The file that calls `express()`. Candidates, in order: what package.json `main` and the start/dev scripts
+ * run (mapping dist/*.js back to src/*.ts), then server/app/index/main under src/ and the root. Each is
+ * confirmed by content; a candidate that does not create the app itself (bin/www, an index.ts that imports
+ * app.ts) is followed one import deep.
+ */
+function findServerEntry(
+  root: string,
+  packageJson: PackageJson,
+  isTypeScript: boolean,
+): { entry: ServerEntry | undefined; entryProblem: string | undefined; entrySource: string | undefined } {
+  const candidates = unique([...scriptCandidates(root, packageJson, isTypeScript), ...conventionalCandidates(root)]);
+  const followed: string[] = [];
+  for (const file of candidates) {
+    const hit = inspect(file);
+    if (hit) return hit;
+    const source = fs.readFileSync(file, 'utf8');
+    const ast = safeParse(source, file);
+    if (ast) for (const specifier of relativeSpecifiers(ast)) followed.push(...resolveLocal(path.dirname(file), specifier));
+  }
+  for (const file of unique(followed)) {
+    const hit = inspect(file);
+    if (hit) return hit;
+  }
+  const looked = candidates.map((file) => path.relative(root, file)).join(', ');
+  return {
+    entry: undefined,
+    entrySource: undefined,
+    entryProblem: candidates.length
+      ? `none of ${looked} calls express()`
+      : 'no server.ts/app.ts/index.ts (or .js) under src/ or the project root, and package.json main/scripts name no file',
+  };
+
+  function inspect(file: string) {
+    const source = fs.readFileSync(file, 'utf8');
+    let app;
+    try {
+      app = findExpressApp(source, file);
+    } catch {
+      return undefined; // A file we cannot parse is not a usable entry; the problem names what we looked at.
+    }
+    if (!app) return undefined;
+    return { entry: { path: file, appVariable: app.appVariable }, entryProblem: undefined, entrySource: source };
+  }
+}
+
+function scriptCandidates(root: string, packageJson: PackageJson, isTypeScript: boolean): string[] {
+  const commands: string[] = [];
+  if (typeof packageJson.main === 'string') commands.push(packageJson.main);
+  for (const name of ['start', 'dev', 'serve', 'start:dev', 'develop']) {
+    const script = packageJson.scripts?.[name];
+    if (typeof script === 'string') commands.push(script);
+  }
+  const files: string[] = [];
+  for (const command of commands) {
+    for (const token of command.split(/[\s;&|]+/)) {
+      const cleaned = token.replace(/^['"]|['"]$/g, '');
+      if (!cleaned || cleaned.startsWith('-') || !/[\\/.]/.test(cleaned) || /^https?:/.test(cleaned)) continue;
+      files.push(...resolveLocal(root, cleaned));
+      // `node dist/server.js` runs compiled output: the source the user edits is src/server.ts.
+      if (isTypeScript) {
+        const mapped = cleaned.replace(/^(\.\/)?(dist|build|out|lib)\//, 'src/').replace(/\.(c|m)?js$/, '.$1ts');
+        if (mapped !== cleaned) files.push(...resolveLocal(root, mapped));
+      }
+    }
+  }
+  return files;
+}
+
+function conventionalCandidates(root: string): string[] {
+  const files: string[] = [];
+  for (const dir of [path.join(root, 'src'), root]) {
+    for (const name of ENTRY_NAMES) {
+      for (const ext of SOURCE_EXTENSIONS) {
+        const file = path.join(dir, name + ext);
+        if (isFile(file)) files.push(file);
+      }
+    }
+  }
+  return files;
+}
+
+/** Resolves a relative path the way Node or tsc would find a source file: as is, with an extension, or as a folder index. */
+function resolveLocal(fromDir: string, specifier: string): string[] {
+  const base = path.resolve(fromDir, specifier);
+  const stem = base.replace(/\.(c|m)?js$/, '');
+  const options = [
+    base,
+    ...SOURCE_EXTENSIONS.map((ext) => base + ext),
+    ...SOURCE_EXTENSIONS.map((ext) => stem + ext),
+    ...SOURCE_EXTENSIONS.map((ext) => path.join(base, 'index' + ext)),
+  ];
+  const found = options.find(isFile);
+  return found && !found.includes(`${path.sep}node_modules${path.sep}`) ? [found] : [];
+}
+
+function detectModuleSystem(packageJson: PackageJson, ts: TsOptions | undefined, entryPath: string | undefined): 'esm' | 'cjs' {
+  if (entryPath?.match(/\.m(j|t)s$/)) return 'esm';
+  if (entryPath?.match(/\.c(j|t)s$/)) return 'cjs';
+  const packageType = packageJson.type === 'module' ? 'esm' : 'cjs';
+  const module = ts?.module;
+  if (!module || module.startsWith('node')) return packageType;
+  if (module === 'commonjs' || module === 'umd' || module === 'amd') return 'cjs';
+  return 'esm'; // es2015…esnext, preserve: ESM syntax run by a bundler or Node ESM.
+}
+
+function detectSourceSyntax(ast: ReturnType<typeof safeParse>, language: 'ts' | 'js', moduleSystem: 'esm' | 'cjs') {
+  const body = ast?.program.body ?? [];
+  if (body.some((statement) => statement.type === 'ImportDeclaration')) return 'import' as const;
+  if (body.some(declaresRequire)) return 'require' as const;
+  return language === 'ts' || moduleSystem === 'esm' ? ('import' as const) : ('require' as const);
+}
+
+function declaresRequire(statement: Statement): boolean {
+  return (
+    statement.type === 'VariableDeclaration' &&
+    statement.declarations.some(
+      ({ init }) => init?.type === 'CallExpression' && init.callee.type === 'Identifier' && init.callee.name === 'require',
+    )
+  );
+}
+
+/**
+ * Node's ESM loader and TypeScript's node16/nodenext resolution need `./file.js` in relative imports; CommonJS
+ * and bundler resolution do not. What the entry file already does wins over what the config allows.
+ */
+function detectImportExtension(
+  ast: ReturnType<typeof safeParse>,
+  language: 'ts' | 'js',
+  moduleSystem: 'esm' | 'cjs',
+  ts: TsOptions | undefined,
+): '' | '.js' {
+  const relative = ast ? relativeSpecifiers(ast) : [];
+  if (relative.length > 0) return relative.every((specifier) => /\.(c|m)?js$/.test(specifier)) ? '.js' : needsExtension();
+  return needsExtension();
+
+  function needsExtension(): '' | '.js' {
+    if (moduleSystem !== 'esm') return '';
+    if (language === 'js') return '.js';
+    const resolution = ts?.moduleResolution ?? (ts?.module?.startsWith('node') ? ts.module : undefined);
+    return resolution !== undefined && /^node(16|18|20|next)$/.test(resolution) ? '.js' : '';
+  }
+}
+
+function supportsTopLevelAwait(language: 'ts' | 'js', moduleSystem: 'esm' | 'cjs', ts: TsOptions | undefined): boolean {
+  if (moduleSystem !== 'esm') return false;
+  if (language === 'js') return true;
+  const module = ts?.module;
+  if (!module || !/^(es2022|esnext|system|preserve|node16|node18|node20|nodenext)$/.test(module)) return false;
+  // node* modules imply a modern target; otherwise an old or missing target (ES5 in TypeScript 5) forbids it.
+  const target = ts?.target;
+  if (!target) return module.startsWith('node') || module === 'preserve';
+  return !/^(es3|es5|es2015|es2016|es6)$/.test(target);
+}
+
+function detectSrcDir(root: string, entryPath: string | undefined): string {
+  const src = path.join(root, 'src');
+  if (entryPath) {
+    const relative = path.relative(src, entryPath);
+    if (!relative.startsWith('..') && !path.isAbsolute(relative)) return src;
+    return path.dirname(entryPath) === root ? root : fs.existsSync(src) ? src : path.dirname(entryPath);
+  }
+  return fs.existsSync(src) ? src : root;
+}
+
+function detectExpressMajor(root: string, range: string | undefined): number | undefined {
+  try {
+    const require = createRequire(path.join(root, 'package.json'));
+    const version = (JSON.parse(fs.readFileSync(require.resolve('express/package.json'), 'utf8')) as { version?: string }).version;
+    const major = Number(version?.split('.')[0]);
+    if (Number.isInteger(major)) return major;
+  } catch {
+    // Not installed yet: fall back to the declared range.
+  }
+  const match = range?.match(/(\d+)/);
+  return match ? Number(match[1]) : undefined;
+}
+
+function safeParse(source: string, file: string) {
+  try {
+    return parseSource(source, file);
+  } catch {
+    return undefined;
+  }
+}
+
+function isFile(file: string): boolean {
+  try {
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}
+
+function unique<T>(items: T[]): T[] {
+  return [...new Set(items)];
+}

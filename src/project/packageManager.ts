@@ -1,0 +1,55 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import type { PackageManagerName } from './types.js';
+
+const LOCKFILES: Array<[file: string, manager: PackageManagerName]> = [
+  ['pnpm-lock.yaml', 'pnpm'],
+  ['yarn.lock', 'yarn'],
+  ['bun.lock', 'bun'],
+  ['bun.lockb', 'bun'],
+  ['package-lock.json', 'npm'],
+  ['npm-shrinkwrap.json', 'npm'],
+];
+
+const NAMES: readonly PackageManagerName[] = ['npm', 'pnpm', 'yarn', 'bun'];
+
+export function isPackageManagerName(value: string): value is PackageManagerName {
+  return (NAMES as readonly string[]).includes(value);
+}
+
+/**
+ * Which package manager the app uses, and why: the `packageManager` field (corepack's contract) wins, then
+ * the nearest lockfile (walking up, so a workspace member uses its root's manager), then the manager that
+ * launched us (`pnpm dlx`, `yarn dlx`, `bunx` set npm_config_user_agent), then npm.
+ */
+export function detectPackageManager(
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { name: PackageManagerName; reason: string } {
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    const field = readPackageManagerField(path.join(dir, 'package.json'));
+    if (field) return { name: field, reason: `packageManager field in ${path.relative(root, path.join(dir, 'package.json')) || 'package.json'}` };
+    for (const [file, name] of LOCKFILES) {
+      if (fs.existsSync(path.join(dir, file))) {
+        return { name, reason: `${path.relative(root, path.join(dir, file)) || file} found` };
+      }
+    }
+    if (path.dirname(dir) === dir) break;
+  }
+  const agent = env.npm_config_user_agent?.split('/')[0];
+  if (agent && isPackageManagerName(agent) && agent !== 'npm') {
+    return { name: agent, reason: `no lockfile; run through ${agent}` };
+  }
+  return { name: 'npm', reason: 'no lockfile or packageManager field; npm by default' };
+}
+
+function readPackageManagerField(file: string): PackageManagerName | undefined {
+  if (!fs.existsSync(file)) return undefined;
+  try {
+    const value = (JSON.parse(fs.readFileSync(file, 'utf8')) as { packageManager?: unknown }).packageManager;
+    const name = typeof value === 'string' ? value.split('@')[0] : undefined;
+    return name && isPackageManagerName(name) ? name : undefined;
+  } catch {
+    return undefined;
+  }
+}
