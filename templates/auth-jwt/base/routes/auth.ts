@@ -1,0 +1,164 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { z } from 'zod';
+import { readBearerToken, validateAuth } from '../middleware/auth.js';
+import { connectAuth } from '../services/auth.js';
+import { AuthError, type AuthSession } from '../services/authService.js';
+import { jsonErrorHandler, sendError, sendSuccess } from '../utils/response.js';
+
+// Connect at start-up, not on the first request: a wrong connection setting stops the app
+// right away with a message naming the variable. Handlers await this same promise.
+connectAuth().catch((error: unknown) => {
+  console.error(`[auth] ${error instanceof Error ? error.message : String(error)}`);
+  process.exit(1);
+});
+
+// Shapes only; password rules and email normalization live in the service.
+const credentialsSchema = z
+  .object({
+    email: z.string().min(1).max(254),
+    password: z.string().min(1).max(1024),
+  })
+  .strict();
+
+const refreshTokenSchema = z
+  .object({
+    refreshToken: z.string().min(1).max(512),
+  })
+  .strict();
+
+export const authRouter = express.Router();
+
+authRouter.use(noStore);
+authRouter.use(requireJsonBody);
+authRouter.use(express.json({ limit: '10kb' }));
+
+authRouter.post(
+  '/register',
+  handle(async (req, res) => {
+    const input = parseBody(credentialsSchema, req.body);
+    const session = await (await connectAuth()).register(input);
+    sendSuccess(res, 201, 'Account created', toSessionData(session));
+  }),
+);
+
+authRouter.post(
+  '/login',
+  handle(async (req, res) => {
+    const input = parseBody(credentialsSchema, req.body);
+    const session = await (await connectAuth()).login(input);
+    sendSuccess(res, 200, 'Logged in', toSessionData(session));
+  }),
+);
+
+authRouter.get(
+  '/me',
+  validateAuth,
+  handle(async (req, res) => {
+    const user = await (await connectAuth()).getUser(signedInUserId(req));
+    sendSuccess(res, 200, 'Current user', { user });
+  }),
+);
+
+authRouter.post(
+  '/refresh',
+  handle(async (req, res) => {
+    const { refreshToken } = parseBody(refreshTokenSchema, req.body);
+    const session = await (await connectAuth()).refresh(refreshToken);
+    sendSuccess(res, 200, 'Tokens refreshed', toSessionData(session));
+  }),
+);
+
+authRouter.post(
+  '/logout',
+  handle(async (req, res) => {
+    const { refreshToken } = parseBody(refreshTokenSchema, req.body);
+    const bearer = readBearerToken(req);
+    const accessToken = bearer.kind === 'token' ? bearer.token : undefined;
+    await (await connectAuth()).logout(refreshToken, accessToken);
+    sendSuccess(res, 200, 'Logged out', null);
+  }),
+);
+
+authRouter.post(
+  '/logout-all',
+  validateAuth,
+  handle(async (req, res) => {
+    await (await connectAuth()).logoutAll(signedInUserId(req));
+    sendSuccess(res, 200, 'Logged out on all devices', null);
+  }),
+);
+
+authRouter.use(authErrorHandler, jsonErrorHandler);
+
+/** Wraps an async handler so its errors reach the error handler on Express 4 too. */
+function handle(handler: (req: Request, res: Response) => Promise<void>): RequestHandler {
+  return (req, res, next) => {
+    handler(req, res).catch(next);
+  };
+}
+
+function parseBody<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    throw new AuthError(400, 'invalid_request', describeIssue(result.error.issues[0]));
+  }
+  return result.data;
+}
+
+function describeIssue(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'The request body is invalid';
+  const field = issue.path.join('.');
+  return field ? `${field}: ${issue.message}` : issue.message;
+}
+
+function toSessionData(session: AuthSession) {
+  return {
+    token: session.token,
+    refresh: session.refresh,
+    expiresIn: session.expiresIn,
+    user: session.user,
+  };
+}
+
+function signedInUserId(req: Request): string {
+  if (!req.user) throw new AuthError(401, 'invalid_token', 'The token is invalid');
+  return req.user.id;
+}
+
+/** Tokens and user data must never be cached by browsers or proxies (RFC 6749 §5.1). */
+function noStore(_req: Request, res: Response, next: NextFunction): void {
+  res.set('Cache-Control', 'no-store');
+  res.set('Pragma', 'no-cache');
+  next();
+}
+
+function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
+  // `req.is` is null when there is no body at all; validation then reports what is missing.
+  if (req.method === 'POST' && req.is('application/json') === false) {
+    sendError(res, 415, 'unsupported_media_type', 'Content-Type must be application/json');
+    return;
+  }
+  next();
+}
+
+function authErrorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+  if (res.headersSent) {
+    next(error);
+    return;
+  }
+  if (error instanceof AuthError) {
+    sendError(res, error.status, error.code, error.message);
+    return;
+  }
+  if (isBodyParserError(error)) {
+    next(error);
+    return;
+  }
+  // Anything else comes from the store (database down, timeout...). Log it, never send it.
+  console.error('[auth] store error:', error instanceof Error ? `${error.name}: ${error.message}` : error);
+  sendError(res, 503, 'service_unavailable', 'Authentication is temporarily unavailable');
+}
+
+function isBodyParserError(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && 'type' in error && 'status' in error;
+}

@@ -1,0 +1,52 @@
+import { authConfig } from '../config/auth.js';
+import { openAuthStores } from '../models/index.js';
+import { AuthService, type AuthStores, type SecurityEvent } from './authService.js';
+
+const PURGE_INTERVAL_MS = 60 * 60 * 1000;
+
+let connection: Promise<{ service: AuthService; stores: AuthStores }> | undefined;
+let purgeTimer: NodeJS.Timeout | undefined;
+
+/** Opens the auth store once and returns the service; every caller shares the same promise. */
+export async function connectAuth(): Promise<AuthService> {
+  connection ??= open().catch((error: unknown) => {
+    connection = undefined; // let a later call retry
+    throw error;
+  });
+  return (await connection).service;
+}
+
+export async function closeAuth(): Promise<void> {
+  const pending = connection;
+  connection = undefined;
+  clearInterval(purgeTimer);
+  const opened = await pending?.catch(() => undefined);
+  await opened?.stores.close();
+}
+
+async function open(): Promise<{ service: AuthService; stores: AuthStores }> {
+  const stores = await openAuthStores();
+  const service = new AuthService(stores, authConfig, { onSecurityEvent: logSecurityEvent });
+  schedulePurge(service);
+  return { service, stores };
+}
+
+/** Expired refresh tokens and denylist entries are useless; remove them now and then every hour. */
+function schedulePurge(service: AuthService): void {
+  const purge = () => {
+    service.purgeExpired().catch((error: unknown) => {
+      console.warn(`[auth] could not delete expired tokens: ${describeError(error)}`);
+    });
+  };
+  purge();
+  purgeTimer = setInterval(purge, PURGE_INTERVAL_MS);
+  purgeTimer.unref(); // never keep the process alive just for this
+}
+
+function logSecurityEvent(event: SecurityEvent): void {
+  console.warn(JSON.stringify({ level: 'warn', source: 'auth', time: new Date().toISOString(), ...event }));
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

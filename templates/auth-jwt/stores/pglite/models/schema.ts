@@ -1,0 +1,55 @@
+/**
+ * The few things the SQL stores need from a database driver. `pg` and PGlite both fit it
+ * with a two-line adapter (see index.ts), so these files work unchanged on either.
+ */
+export interface SqlClient {
+  query<T>(text: string, params?: readonly unknown[]): Promise<{ rows: T[] }>;
+}
+
+/** Postgres error code for a unique violation. */
+export const UNIQUE_VIOLATION = '23505';
+
+// Every statement is idempotent, so the schema can be applied on every start-up.
+// Tables are prefixed with `auth_` so they never collide with the app's own `users` table.
+export const SCHEMA_STATEMENTS: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS auth_users (
+    id uuid PRIMARY KEY DEFAULT gen_random_uuid(),
+    email text NOT NULL,
+    password_hash text NOT NULL,
+    role text NOT NULL DEFAULT 'user',
+    token_version integer NOT NULL DEFAULT 0,
+    created_at timestamptz NOT NULL DEFAULT now()
+  )`,
+  // Emails are stored normalized (trimmed, lower-case, NFC), so a plain unique index is enough.
+  `CREATE UNIQUE INDEX IF NOT EXISTS auth_users_email_key ON auth_users (email)`,
+  `CREATE TABLE IF NOT EXISTS auth_refresh_tokens (
+    token_hash text PRIMARY KEY,
+    family_id uuid NOT NULL,
+    user_id uuid NOT NULL REFERENCES auth_users (id) ON DELETE CASCADE,
+    expires_at timestamptz NOT NULL,
+    family_expires_at timestamptz NOT NULL,
+    used_at timestamptz,
+    revoked_at timestamptz,
+    replaced_by text,
+    created_at timestamptz NOT NULL DEFAULT now()
+  )`,
+  `CREATE INDEX IF NOT EXISTS auth_refresh_tokens_family_idx ON auth_refresh_tokens (family_id)`,
+  `CREATE INDEX IF NOT EXISTS auth_refresh_tokens_user_idx ON auth_refresh_tokens (user_id)`,
+  `CREATE INDEX IF NOT EXISTS auth_refresh_tokens_expires_idx ON auth_refresh_tokens (expires_at)`,
+  `CREATE TABLE IF NOT EXISTS auth_access_token_denylist (
+    jti text PRIMARY KEY,
+    expires_at timestamptz NOT NULL
+  )`,
+  `CREATE INDEX IF NOT EXISTS auth_access_token_denylist_expires_idx
+    ON auth_access_token_denylist (expires_at)`,
+];
+
+export async function applySchema(client: SqlClient): Promise<void> {
+  for (const statement of SCHEMA_STATEMENTS) {
+    await client.query(statement);
+  }
+}
+
+export function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === UNIQUE_VIOLATION;
+}
