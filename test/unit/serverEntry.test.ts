@@ -1,0 +1,404 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import type { CodeStyle } from '../../src/project/types.js';
+import { SourceSyntaxError } from '../../src/patch/ast.js';
+import { findExpressApp, patchServerEntry, type EntryPatchOptions, type EntryPatchResult } from '../../src/patch/serverEntry.js';
+
+const fixture = (name: string): string =>
+  readFileSync(fileURLToPath(new URL(`../fixtures/entries/${name}`, import.meta.url)), 'utf8');
+
+const STYLE: CodeStyle = { eol: '\n', indent: '  ', quote: "'", semicolons: true };
+
+function options(overrides: Partial<EntryPatchOptions> = {}): EntryPatchOptions {
+  return {
+    routerImport: './routes/auth.js',
+    connectImport: './services/auth.js',
+    mountPath: '/api/auth',
+    syntax: 'import',
+    awaitConnect: false,
+    style: STYLE,
+    ...overrides,
+  };
+}
+
+function patched(result: EntryPatchResult): { source: string; changes: string[] } {
+  if (result.status !== 'patched') throw new Error(`expected patched, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+/** The lines `after` adds to `before`; fails when any original line was changed, dropped or reordered. */
+function insertedLines(before: string, after: string): string[] {
+  const original = before.split('\n');
+  const inserted: string[] = [];
+  let i = 0;
+  for (const line of after.split('\n')) {
+    if (i < original.length && line === original[i]) i++;
+    else inserted.push(line);
+  }
+  expect(i, 'every original line survives, in order').toBe(original.length);
+  return inserted;
+}
+
+/** Index of the first line of `source` containing `needle`. */
+const lineOf = (source: string, needle: string): number => source.split('\n').findIndex((line) => line.includes(needle));
+
+describe('patchServerEntry', () => {
+  it('patches a TypeScript ESM entry that listens: imports, mount before listen, await', () => {
+    const result = patched(patchServerEntry(fixture('ts-esm-listen.ts'), 'src/index.ts', options({ awaitConnect: true })));
+    expect(result.source).toBe(`import 'dotenv/config';
+import express, { type Request, type Response } from 'express';
+import cors from 'cors';
+
+import { healthRouter } from './routes/health.js';
+import { authRouter } from './routes/auth.js';
+import { connectAuth } from './services/auth.js';
+
+const app = express();
+const PORT = Number(process.env.PORT ?? 3000);
+
+app.use(cors());
+app.use(express.json()); // parse JSON bodies
+app.use('/health', healthRouter);
+
+app.get('/', (req: Request, res: Response) => {
+  res.json({ ok: true });
+});
+app.use('/api/auth', authRouter);
+// Open the auth store before the server accepts requests.
+await connectAuth();
+
+app.listen(PORT, () => {
+  console.log(\`listening on \${PORT}\`);
+});
+`);
+    expect(result.changes).toEqual([
+      "import authRouter from './routes/auth.js'",
+      "import connectAuth from './services/auth.js'",
+      'mount /api/auth before app.listen',
+      'await connectAuth() before the server starts',
+    ]);
+  });
+
+  it('adds neither the connect import nor the await when awaitConnect is false', () => {
+    const source = fixture('ts-esm-listen.ts');
+    const result = patched(patchServerEntry(source, 'src/index.ts', options({ awaitConnect: false })));
+    expect(insertedLines(source, result.source)).toEqual([
+      "import { authRouter } from './routes/auth.js';",
+      "app.use('/api/auth', authRouter);",
+    ]);
+  });
+
+  it('patches an express-generator app.js: require syntax, mount before the 3-param 404 handler', () => {
+    const source = fixture('express-generator-app.js');
+    const result = patched(
+      patchServerEntry(source, 'app.js', options({ syntax: 'require', routerImport: './routes/auth', awaitConnect: true })),
+    );
+    // No await in CommonJS, whatever the caller asked.
+    expect(insertedLines(source, result.source)).toEqual([
+      "const { authRouter } = require('./routes/auth');",
+      "app.use('/api/auth', authRouter);",
+    ]);
+    const out = result.source;
+    expect(lineOf(out, "require('./routes/auth')")).toBe(lineOf(out, "require('./routes/users')") + 1);
+    expect(lineOf(out, "app.use('/api/auth'")).toBe(lineOf(out, "app.use('/users'") + 1);
+    expect(lineOf(out, "app.use('/api/auth'")).toBeLessThan(lineOf(out, '// catch 404'));
+    expect(lineOf(out, "app.use('/api/auth'")).toBeLessThan(lineOf(out, 'module.exports'));
+    expect(result.changes).toContain('mount /api/auth before the 404 handler');
+  });
+
+  it('mounts before an Express 5 `/{*splat}` catch-all and keeps `export default app` last', () => {
+    const source = fixture('express5-splat.mjs');
+    const style: CodeStyle = { ...STYLE, semicolons: false };
+    const result = patched(patchServerEntry(source, 'app.mjs', options({ style })));
+    expect(result.source).toBe(`import express from 'express'
+import morgan from 'morgan'
+import { authRouter } from './routes/auth.js'
+
+const app = express()
+app.use(morgan('tiny'))
+app.get('/ping', (req, res) => res.send('pong'))
+app.use('/api/auth', authRouter)
+app.use('/{*splat}', (req, res) => {
+  res.status(404).json({ error: 'Not found' })
+})
+
+export default app
+`);
+  });
+
+  it('patches a module that exports the app for a server started elsewhere', () => {
+    const source = `import express from 'express';
+import { usersRouter } from './routes/users.js';
+
+const app = express();
+app.use(express.json());
+app.use('/users', usersRouter);
+
+// server.ts calls app.listen()
+export default app;
+`;
+    const result = patched(patchServerEntry(source, 'src/app.ts', options({ awaitConnect: true })));
+    expect(insertedLines(source, result.source)).toEqual([
+      "import { authRouter } from './routes/auth.js';",
+      "import { connectAuth } from './services/auth.js';",
+      "app.use('/api/auth', authRouter);",
+      '// Open the auth store before the server accepts requests.',
+      'await connectAuth();',
+    ]);
+    expect(lineOf(result.source, 'await connectAuth()')).toBeLessThan(lineOf(result.source, 'export default app'));
+  });
+
+  it('mounts inside a factory function, before the error handler and the return, without await', () => {
+    const source = fixture('factory.ts');
+    const result = patched(patchServerEntry(source, 'src/app.ts', options({ awaitConnect: true })));
+    expect(result.source).toBe(`import express from 'express';
+import { usersRouter } from './routes/users.js';
+import { errorHandler } from './middleware/errors.js';
+import { authRouter } from './routes/auth.js';
+
+export function createApp() {
+  const app = express();
+  app.use(express.json());
+  app.use('/users', usersRouter);
+  app.use('/api/auth', authRouter);
+  app.use(errorHandler);
+  return app;
+}
+`);
+  });
+
+  it('indents with tabs when the block does', () => {
+    const source = "import express from 'express';\n\nexport const createApp = () => {\n\tconst app = express();\n\tif (true) {\n\t\tapp.use(express.json());\n\t}\n\treturn app;\n};\n";
+    const result = patched(patchServerEntry(source, 'app.ts', options()));
+    expect(insertedLines(source, result.source)).toEqual([
+      "import { authRouter } from './routes/auth.js';",
+      "\tapp.use('/api/auth', authRouter);",
+    ]);
+    expect(lineOf(result.source, "app.use('/api/auth'")).toBe(lineOf(result.source, 'const app = express()') + 1);
+  });
+
+  it('inserts right after the app when there is no middleware at all', () => {
+    const source = "const express = require('express');\nconst app = express();\n\napp.listen(3000);\n";
+    const result = patched(patchServerEntry(source, 'index.js', options({ syntax: 'require', routerImport: './routes/auth' })));
+    expect(result.source).toBe(
+      "const express = require('express');\nconst { authRouter } = require('./routes/auth');\nconst app = express();\napp.use('/api/auth', authRouter);\n\napp.listen(3000);\n",
+    );
+    expect(result.changes).toContain('mount /api/auth before app.listen');
+  });
+
+  it('follows double quotes and no semicolons', () => {
+    const source = 'import express from "express"\n\nconst app = express()\napp.use(express.json())\n\nexport default app\n';
+    const style: CodeStyle = { eol: '\n', indent: '  ', quote: '"', semicolons: false };
+    const result = patched(patchServerEntry(source, 'app.ts', options({ style, awaitConnect: true })));
+    expect(result.source).toBe(
+      'import express from "express"\nimport { authRouter } from "./routes/auth.js"\nimport { connectAuth } from "./services/auth.js"\n\nconst app = express()\napp.use(express.json())\napp.use("/api/auth", authRouter)\n// Open the auth store before the server accepts requests.\nawait connectAuth()\n\nexport default app\n',
+    );
+  });
+
+  it('ends the inserted line with a semicolon when the next line would otherwise continue it', () => {
+    const source = "import express from 'express'\nconst app = express()\napp.use(cors());\n(async () => {\n  await db.connect()\n})()\n";
+    const style: CodeStyle = { ...STYLE, semicolons: false };
+    const result = patched(patchServerEntry(source, 'app.mjs', options({ style })));
+    expect(insertedLines(source, result.source)).toEqual([
+      "import { authRouter } from './routes/auth.js'",
+      "app.use('/api/auth', authRouter);",
+    ]);
+  });
+
+  it('never adds top-level await to a CommonJS file', () => {
+    const source = "import express from 'express';\nconst app = express();\nexport = app;\n";
+    const result = patched(patchServerEntry(source, 'src/app.cts', options({ awaitConnect: true })));
+    expect(result.source).not.toContain('await');
+  });
+
+  it('keeps a CRLF file CRLF everywhere', () => {
+    const source = fixture('ts-esm-listen.ts').replace(/\n/g, '\r\n');
+    // The project style says LF; the file's own line ending wins.
+    const result = patched(patchServerEntry(source, 'src/index.ts', options({ awaitConnect: true })));
+    expect(result.source.replace(/\r\n/g, '')).not.toMatch(/[\r\n]/);
+    expect(insertedLines(source.replace(/\r\n/g, '\n'), result.source.replace(/\r\n/g, '\n'))).toHaveLength(5);
+  });
+
+  it('keeps a missing final newline missing', () => {
+    const source = "import express from 'express';\nconst app = express();\napp.use(express.json());";
+    const result = patched(patchServerEntry(source, 'app.ts', options()));
+    expect(result.source).toBe(
+      "import express from 'express';\nimport { authRouter } from './routes/auth.js';\nconst app = express();\napp.use(express.json());\napp.use('/api/auth', authRouter);",
+    );
+  });
+
+  it('keeps a comment that trails the anchor statement on its line', () => {
+    const source = "import express from 'express'; // web framework\nconst app = express(); /* the app */\nexport default app;\n";
+    const result = patched(patchServerEntry(source, 'app.ts', options()));
+    expect(result.source).toBe(
+      "import express from 'express'; // web framework\nimport { authRouter } from './routes/auth.js';\nconst app = express(); /* the app */\napp.use('/api/auth', authRouter);\nexport default app;\n",
+    );
+  });
+
+  it('places imports after a shebang, "use strict" and leading comments when the file has none', () => {
+    const source = "#!/usr/bin/env node\n'use strict';\n// Entry point\n\nfunction start() {\n  const express = require('express');\n  const app = express();\n  app.listen(3000);\n}\nstart();\n";
+    const result = patched(patchServerEntry(source, 'bin/server.js', options({ syntax: 'require', routerImport: './routes/auth' })));
+    expect(result.source).toBe(
+      "#!/usr/bin/env node\n'use strict';\n// Entry point\n\nconst { authRouter } = require('./routes/auth');\nfunction start() {\n  const express = require('express');\n  const app = express();\n  app.use('/api/auth', authRouter);\n  app.listen(3000);\n}\nstart();\n",
+    );
+  });
+
+  describe('idempotence', () => {
+    const cases: [string, string, Partial<EntryPatchOptions>][] = [
+      ['ts-esm-listen.ts', 'src/index.ts', { awaitConnect: true }],
+      ['ts-esm-listen.ts', 'src/index.ts', { awaitConnect: false }],
+      ['express-generator-app.js', 'app.js', { syntax: 'require', routerImport: './routes/auth' }],
+      ['express5-splat.mjs', 'app.mjs', { awaitConnect: true }],
+      ['factory.ts', 'src/app.ts', { awaitConnect: true }],
+    ];
+    it.each(cases)('%s: a second run returns unchanged with the same string', (name, filename, overrides) => {
+      const once = patched(patchServerEntry(fixture(name), filename, options(overrides)));
+      const twice = patchServerEntry(once.source, filename, options(overrides));
+      expect(twice).toEqual({ status: 'unchanged', source: once.source });
+      if (twice.status === 'unchanged') expect(twice.source).toBe(once.source);
+    });
+
+    it('leaves a file that already mounts /api/auth (any quotes, with or without .js) untouched', () => {
+      const source = 'import express from "express"\nimport { authRouter } from "./routes/auth"\nconst app = express()\napp.use("/api/auth", authRouter)\napp.listen(3000)\n';
+      const result = patchServerEntry(source, 'index.ts', options());
+      expect(result.status).toBe('unchanged');
+      expect(result.status === 'unchanged' && result.source === source).toBe(true);
+    });
+
+    it('adds only the missing await (and its import) after an existing mount', () => {
+      const source = "import express from 'express';\nimport { authRouter } from './routes/auth.js';\nconst app = express();\napp.use('/api/auth/', authRouter);\napp.listen(3000);\n";
+      const result = patched(patchServerEntry(source, 'index.ts', options({ awaitConnect: true })));
+      expect(result.source).toBe(
+        "import express from 'express';\nimport { authRouter } from './routes/auth.js';\nimport { connectAuth } from './services/auth.js';\nconst app = express();\napp.use('/api/auth/', authRouter);\n// Open the auth store before the server accepts requests.\nawait connectAuth();\napp.listen(3000);\n",
+      );
+    });
+
+    it('mounts an already imported router under its local name without importing it again', () => {
+      const source = "import express from 'express';\nimport { authRouter as auth } from './routes/auth.ts';\nconst app = express();\napp.listen(3000);\n";
+      const result = patched(patchServerEntry(source, 'index.ts', options()));
+      expect(insertedLines(source, result.source)).toEqual(["app.use('/api/auth', auth);"]);
+    });
+  });
+
+  describe('where the mount goes', () => {
+    const mountAfter = (body: string): string => {
+      const source = `import express from 'express';\nconst app = express();\n${body}`;
+      const out = patched(patchServerEntry(source, 'app.ts', options())).source;
+      const lines = out.split('\n');
+      return lines[lineOf(out, "app.use('/api/auth'") - 1] ?? '';
+    };
+
+    it('goes before named 404 / error handlers', () => {
+      expect(mountAfter('app.use(cors());\napp.use(notFound);\napp.use(errorHandler);\n')).toBe('app.use(cors());');
+      expect(mountAfter('app.use(cors());\napp.use(handlers.errorHandler());\n')).toBe('app.use(cors());');
+    });
+
+    it('goes before inline 2- and 4-param handlers', () => {
+      expect(mountAfter('app.use(a);\napp.use((req, res) => res.sendStatus(404));\n')).toBe('app.use(a);');
+      expect(mountAfter('app.use(a);\napp.use((err, req, res, next) => res.sendStatus(500));\n')).toBe('app.use(a);');
+    });
+
+    it('goes before catch-all routes, including an SPA fallback and regexes', () => {
+      expect(mountAfter("app.use(a);\napp.all('*', notFound);\n")).toBe('app.use(a);');
+      expect(mountAfter("app.use(a);\napp.get('*', (req, res) => res.sendFile('index.html'));\n")).toBe('app.use(a);');
+      expect(mountAfter('app.use(a);\napp.all(/.*/, handler);\n')).toBe('app.use(a);');
+      expect(mountAfter("app.use(a);\napp.use('*', handler);\n")).toBe('app.use(a);');
+    });
+
+    it('goes before a handler on a prefix of the mount path, not on an unrelated path', () => {
+      expect(mountAfter("app.use(a);\napp.use('/api', (req, res) => res.sendStatus(404));\n")).toBe('app.use(a);');
+      expect(mountAfter("app.use('/', indexRouter);\napp.use('/admin', (req, res) => res.end());\n")).toBe(
+        "app.use('/admin', (req, res) => res.end());",
+      );
+    });
+
+    it('counts route helpers that take the app and middleware chains as setup', () => {
+      expect(mountAfter('app.use(a);\nregisterRoutes(app);\nconst PORT = 3000;\napp.listen(PORT);\n')).toBe('registerRoutes(app);');
+      expect(mountAfter('app.use(a).use(b);\napp.listen(3000);\n')).toBe('app.use(a).use(b);');
+    });
+
+    it('goes before http.createServer(app)', () => {
+      expect(mountAfter('app.use(a);\nconst server = http.createServer(app);\napp.use(b);\n')).toBe('app.use(a);');
+    });
+
+    it('breaks a line that holds more statements after the anchor', () => {
+      expect(mountAfter('app.use(a); app.listen(3000);\n')).toBe('app.use(a); ');
+    });
+
+    it('goes before a nested listen', () => {
+      expect(mountAfter('app.use(a);\nif (require.main === module) {\n  app.listen(3000);\n}\napp.use(b);\n')).toBe('app.use(a);');
+    });
+  });
+
+  describe('unsupported', () => {
+    it('reports a file that never calls express(), with the lines to add by hand', () => {
+      const result = patchServerEntry("import http from 'node:http';\nhttp.createServer().listen(3000);\n", 'index.ts', options({ awaitConnect: true }));
+      expect(result).toEqual({
+        status: 'unsupported',
+        reason: 'index.ts never calls express()',
+        manual: [
+          "import { authRouter } from './routes/auth.js';",
+          "import { connectAuth } from './services/auth.js';",
+          "app.use('/api/auth', authRouter);",
+          'await connectAuth();',
+        ],
+      });
+    });
+
+    it('reports a syntax error with line:col', () => {
+      const result = patchServerEntry("import express from 'express';\nconst app = express(;\n", 'src/index.ts', options());
+      expect(result.status).toBe('unsupported');
+      expect(result.status === 'unsupported' && result.reason).toMatch(/src\/index\.ts:2:\d+/);
+      expect(result.status === 'unsupported' && result.manual).toContain("app.use('/api/auth', authRouter);");
+    });
+
+    it('reports an app that is never stored in a variable', () => {
+      const result = patchServerEntry("import express from 'express';\nexport default express().use(cors());\n", 'app.ts', options());
+      expect(result.status).toBe('unsupported');
+    });
+
+    it('reports an authRouter that is declared by the file but not from the generated module', () => {
+      const source = "import express from 'express';\nimport authRouter from './routes/login.js';\nconst app = express();\napp.use('/login', authRouter);\n";
+      const result = patchServerEntry(source, 'app.ts', options());
+      expect(result.status).toBe('unsupported');
+    });
+  });
+});
+
+describe('findExpressApp', () => {
+  it.each([
+    ["import express from 'express';\nconst app = express();", 'app'],
+    ["import * as ex from 'express';\nconst server = ex();", 'server'],
+    ["import { default as e } from 'express';\nlet api = e();", 'api'],
+    ["const express = require('express');\nvar app = express();", 'app'],
+    ["import express = require('express');\nconst app: express.Express = express();", 'app'],
+    ["const app = require('express')();", 'app'],
+    ["import express from 'express';\nexport const app = express().use(cors());", 'app'],
+  ])('finds the app in %j', (source, appVariable) => {
+    const found = findExpressApp(source, 'app.ts');
+    expect(found).toMatchObject({ appVariable, topLevel: true });
+    expect(source.slice(found?.callStart)).toMatch(/^(\w+\(|require\('express'\)\()/);
+  });
+
+  it('reports a factory as not top-level', () => {
+    expect(findExpressApp(fixture('factory.ts'), 'app.ts')).toMatchObject({ appVariable: 'app', topLevel: false });
+  });
+
+  it('returns undefined without express()', () => {
+    expect(findExpressApp("const x = require('koa')();", 'app.js')).toBeUndefined();
+    expect(findExpressApp("import express from 'express';\nexport default express();", 'app.js')).toBeUndefined();
+  });
+
+  it('throws a SyntaxError carrying line and column', () => {
+    let caught: unknown;
+    try {
+      findExpressApp('const a = 1;\nfoo(;\n', 'bad.js');
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(SyntaxError);
+    expect(caught).toBeInstanceOf(SourceSyntaxError);
+    expect(caught).toMatchObject({ line: 2, column: 5, message: expect.stringMatching(/^bad\.js:2:5: /) });
+  });
+});
