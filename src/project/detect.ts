@@ -5,7 +5,8 @@ import type { Statement } from '@babel/types';
 import { CliError } from '../errors.js';
 import { findExpressApp } from '../patch/serverEntry.js';
 import { detectPackageManager } from './packageManager.js';
-import { parseSource, relativeSpecifiers } from './source.js';
+import { parseSource } from '../patch/ast.js';
+import { relativeSpecifiers } from './source.js';
 import { detectStyle } from './style.js';
 import { readTsOptions, type TsOptions } from './tsconfig.js';
 import type { ProjectInfo, ServerEntry } from './types.js';
@@ -104,6 +105,7 @@ function findServerEntry(
 ): { entry: ServerEntry | undefined; entryProblem: string | undefined; entrySource: string | undefined } {
   const candidates = unique([...scriptCandidates(root, packageJson, isTypeScript), ...conventionalCandidates(root)]);
   const followed: string[] = [];
+  const unparsable: string[] = [];
   for (const file of candidates) {
     const hit = inspect(file);
     if (hit) return hit;
@@ -116,21 +118,22 @@ function findServerEntry(
     if (hit) return hit;
   }
   const looked = candidates.map((file) => path.relative(root, file)).join(', ');
-  return {
-    entry: undefined,
-    entrySource: undefined,
-    entryProblem: candidates.length
+  const problem = unparsable.length
+    ? `${unparsable.join('; ')} (fix the syntax error and run again)`
+    : candidates.length
       ? `none of ${looked} calls express()`
-      : 'no server.ts/app.ts/index.ts (or .js) under src/ or the project root, and package.json main/scripts name no file',
-  };
+      : 'no server.ts/app.ts/index.ts (or .js) under src/ or the project root, and package.json main/scripts name no file';
+  return { entry: undefined, entrySource: undefined, entryProblem: problem };
 
   function inspect(file: string) {
     const source = fs.readFileSync(file, 'utf8');
     let app;
     try {
       app = findExpressApp(source, file);
-    } catch {
-      return undefined; // A file we cannot parse is not a usable entry; the problem names what we looked at.
+    } catch (error) {
+      // Not a usable entry; if nothing else is, the error says which file failed to parse and where.
+      unparsable.push(error instanceof Error ? error.message : String(error));
+      return undefined;
     }
     if (!app) return undefined;
     return { entry: { path: file, appVariable: app.appVariable }, entryProblem: undefined, entrySource: source };

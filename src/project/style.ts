@@ -1,4 +1,6 @@
-import type { File, Node } from '@babel/types';
+import type { File } from '@babel/types';
+import { walk } from '../patch/ast.js';
+import { detectEol } from '../patch/text.js';
 import type { CodeStyle } from './types.js';
 
 const DEFAULT_STYLE: CodeStyle = { eol: '\n', indent: '  ', quote: "'", semicolons: true };
@@ -12,11 +14,6 @@ export function detectStyle(source: string | undefined, ast: File | undefined): 
     quote: ast ? detectQuote(ast) : DEFAULT_STYLE.quote,
     semicolons: ast ? detectSemicolons(source, ast) : DEFAULT_STYLE.semicolons,
   };
-}
-
-export function detectEol(source: string): '\n' | '\r\n' {
-  const index = source.indexOf('\n');
-  return index > 0 && source[index - 1] === '\r' ? '\r\n' : '\n';
 }
 
 function detectIndent(source: string): string {
@@ -35,7 +32,7 @@ function detectIndent(source: string): string {
 function detectQuote(ast: File): "'" | '"' {
   let single = 0;
   let double = 0;
-  visit(ast.program, (node) => {
+  walk(ast.program, (node) => {
     if (node.type !== 'StringLiteral') return;
     const raw = (node.extra as { raw?: string } | undefined)?.raw;
     if (raw?.startsWith("'")) single++;
@@ -54,21 +51,4 @@ function detectSemicolons(source: string, ast: File): boolean {
     else without++;
   }
   return without === 0 || withSemicolon >= without;
-}
-
-function visit(node: Node, callback: (node: Node) => void): void {
-  callback(node);
-  for (const key of Object.keys(node) as Array<keyof Node>) {
-    if (key === 'loc' || key === 'leadingComments' || key === 'trailingComments' || key === 'innerComments') continue;
-    const value = node[key] as unknown;
-    if (Array.isArray(value)) {
-      for (const child of value) if (isNode(child)) visit(child, callback);
-    } else if (isNode(value)) {
-      visit(value, callback);
-    }
-  }
-}
-
-function isNode(value: unknown): value is Node {
-  return typeof value === 'object' && value !== null && typeof (value as { type?: unknown }).type === 'string';
 }

@@ -1,5 +1,5 @@
 import type { Node } from '@babel/types';
-import { parseSource } from '../project/source.js';
+import { parseSource } from '../patch/ast.js';
 import type { ProjectInfo } from '../project/types.js';
 
 /**

@@ -1,0 +1,190 @@
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { cliPath, makeSandbox, runCli } from '../../scripts/sandbox.mjs';
+
+/**
+ * Bad input: each case must give a clear message that says what to do next, a non-zero exit, and leave
+ * every file exactly as it was.
+ */
+const cleanups: Array<() => void> = [];
+afterEach(() => {
+  while (cleanups.length) cleanups.pop()?.();
+});
+
+function sandbox(fixture = 'ts-esm-nodenext') {
+  const box = makeSandbox(fixture);
+  cleanups.push(box.cleanup);
+  return box.dir;
+}
+
+function emptyDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'backternity-bad-'));
+  cleanups.push(() => fs.rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** Relative path → bytes, for "nothing was written" assertions (node_modules is a link and left out). */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (current: string) => {
+    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
+      if (entry.name === 'node_modules') continue;
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) {
+        files[`${path.relative(dir, full)}/`] = '';
+        walk(full);
+      } else files[path.relative(dir, full)] = fs.readFileSync(full, 'base64');
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+const ADD = ['add', 'auth-jwt', '--yes', '--no-install', '--db', 'pglite'];
+
+describe('bad input leaves the project untouched and says what to do', () => {
+  it('no package.json', () => {
+    const dir = emptyDir();
+    const result = runCli(ADD, { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/No package\.json found/);
+    expect(result.stderr).toMatch(/--cwd/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  it('package.json without express', () => {
+    const dir = emptyDir();
+    fs.writeFileSync(path.join(dir, 'package.json'), '{ "name": "cli-tool", "dependencies": { "chalk": "^5.0.0" } }\n');
+    const before = snapshot(dir);
+    const result = runCli(ADD, { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/express/);
+    expect(result.stderr).toMatch(/npm install express/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('unknown component lists the known ones', () => {
+    const dir = sandbox();
+    const before = snapshot(dir);
+    const result = runCli(['add', 'auth-magic', '--yes'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Unknown component "auth-magic"/);
+    expect(result.stderr).toMatch(/auth-jwt/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('unknown --db value names the valid ones', () => {
+    const dir = sandbox();
+    const before = snapshot(dir);
+    const result = runCli(['add', 'auth-jwt', '--yes', '--db', 'oracle'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Unknown --db value "oracle"/);
+    expect(result.stderr).toMatch(/mongodb, postgres, pglite/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('no file calls express(): prints the lines to add by hand', () => {
+    const dir = sandbox();
+    fs.writeFileSync(path.join(dir, 'src', 'server.ts'), "import http from 'node:http';\n\nhttp.createServer().listen(3000);\n");
+    const before = snapshot(dir);
+    const result = runCli(ADD, { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Could not find the server entry/);
+    expect(result.stderr).toContain("import { authRouter } from './routes/auth.js';");
+    expect(result.stderr).toContain("app.use('/api/auth', authRouter);");
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('a server entry with a syntax error is reported with its position', () => {
+    const dir = sandbox();
+    const entry = path.join(dir, 'src', 'server.ts');
+    fs.writeFileSync(entry, `${fs.readFileSync(entry, 'utf8')}\napp.get('/broken', (req, res) => {\n`);
+    const before = snapshot(dir);
+    const result = runCli(ADD, { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/server\.ts/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('a file standing where a folder must go stops the run before anything is written', () => {
+    const dir = sandbox();
+    fs.writeFileSync(path.join(dir, 'src', 'middleware'), 'not a folder');
+    const before = snapshot(dir);
+    const result = runCli(ADD, { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/Cannot write .*middleware/);
+    expect(result.stderr).toMatch(/Nothing was changed/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('an unwritable project is refused before anything is written', () => {
+    const dir = sandbox();
+    const isRoot = process.getuid?.() === 0;
+    // Root ignores permission bits, so the CLI runs as an unprivileged user against a read-only tree.
+    fs.chmodSync(path.dirname(dir), 0o755);
+    for (const folder of [dir, path.join(dir, 'src'), path.join(dir, 'src', 'routes')]) fs.chmodSync(folder, 0o555);
+    cleanups.push(() => {
+      for (const folder of [dir, path.join(dir, 'src'), path.join(dir, 'src', 'routes')]) fs.chmodSync(folder, 0o755);
+    });
+    const before = snapshot(dir);
+    const command = isRoot ? 'setpriv' : process.execPath;
+    const args = isRoot
+      ? ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cliPath, ...ADD]
+      : [cliPath, ...ADD];
+    const result = spawnSync(command, args, { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true', NO_COLOR: '1' } });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/Cannot write/);
+    expect(result.stderr).toMatch(/permissions/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('--dry-run prints the plan and writes nothing', () => {
+    const dir = sandbox();
+    const before = snapshot(dir);
+    const result = runCli([...ADD, '--dry-run'], { cwd: dir });
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/create\s+src\/routes\/auth\.ts/);
+    expect(result.stdout).toMatch(/update\s+src\/server\.ts/);
+    expect(result.stdout).toMatch(/Dry run: nothing was written/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+
+  it('a failed install restores every file the run had changed', () => {
+    const dir = sandbox();
+    const before = snapshot(dir);
+    // An empty PATH apart from node: the package manager cannot be found, so the install step fails.
+    const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backternity-bin-'));
+    cleanups.push(() => fs.rmSync(binDir, { recursive: true, force: true }));
+    fs.writeFileSync(path.join(binDir, 'npm'), '#!/bin/sh\necho "npm ERR! network unreachable" >&2\nexit 1\n', { mode: 0o755 });
+    const result = runCli(['add', 'auth-jwt', '--yes', '--db', 'pglite'], {
+      cwd: dir,
+      env: { PATH: `${binDir}${path.delimiter}${process.env.PATH}` },
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/npm install .*failed/);
+    expect(result.stderr).toMatch(/restored/);
+    expect(result.stderr).toMatch(/--no-install/);
+    expect(snapshot(dir)).toEqual(before);
+  });
+});
+
+describe('help and listing', () => {
+  it('--help, --version, add --help and list answer without touching anything', () => {
+    const dir = emptyDir();
+    const help = runCli(['--help'], { cwd: dir });
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/add \[options\] <component>/);
+    expect(help.stdout).toMatch(/list/);
+    const version = runCli(['--version'], { cwd: dir });
+    expect(version.stdout.trim()).toBe(JSON.parse(fs.readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+    const addHelp = runCli(['add', '--help'], { cwd: dir });
+    for (const flag of ['--cwd', '--db', '--yes', '--dry-run', '--no-install']) expect(addHelp.stdout).toContain(flag);
+    const list = runCli(['list'], { cwd: dir });
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/auth-jwt\s+JWT authentication/);
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
