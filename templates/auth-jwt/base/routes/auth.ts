@@ -26,11 +26,15 @@ const refreshTokenSchema = z
   })
   .strict();
 
+const BODY_LIMIT_BYTES = 10 * 1024;
+
 export const authRouter = express.Router();
 
 authRouter.use(noStore);
-authRouter.use(requireJsonBody);
-authRouter.use(express.json({ limit: '10kb' }));
+authRouter.use(checkBody);
+// Its own parser, so the routes work whether or not the app parses JSON (Express 5 leaves
+// req.body undefined without one). It skips bodies the app's parser already read.
+authRouter.use(express.json({ limit: BODY_LIMIT_BYTES }));
 
 authRouter.post(
   '/register',
@@ -132,9 +136,23 @@ function noStore(_req: Request, res: Response, next: NextFunction): void {
   next();
 }
 
-function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
-  // `req.is` is null when there is no body at all; validation then reports what is missing.
-  if (req.method === 'POST' && req.is('application/json') === false) {
+/**
+ * Runs before the JSON parser. The size check also holds when the host app parsed the body
+ * already with its own (usually 100 kB) limit.
+ */
+function checkBody(req: Request, res: Response, next: NextFunction): void {
+  if (req.method !== 'POST') {
+    next();
+    return;
+  }
+  const length = Number(req.headers['content-length'] ?? 0);
+  if (length > BODY_LIMIT_BYTES) {
+    sendError(res, 413, 'payload_too_large', 'The request body is too large');
+    return;
+  }
+  // An empty body is let through: validation then reports the missing fields.
+  const hasBody = length > 0 || req.headers['transfer-encoding'] !== undefined;
+  if (hasBody && !req.is('application/json')) {
     sendError(res, 415, 'unsupported_media_type', 'Content-Type must be application/json');
     return;
   }
