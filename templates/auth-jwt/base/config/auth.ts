@@ -11,6 +11,8 @@ export interface AuthConfig {
   readonly jwtKey: KeyObject;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
+  /** How long a just-rotated refresh token still counts as a concurrent refresh, not theft. */
+  readonly refreshReuseGraceSeconds: number;
   readonly issuer: string;
   readonly audience: string;
   readonly bcryptCost: number;
@@ -54,6 +56,7 @@ export function loadAuthConfig(env: Env): AuthConfig {
     jwtKey: createSecretKey(Buffer.from(secret, 'utf8')),
     accessTokenTtlSeconds: readDuration(env, 'JWT_EXPIRES_IN', '15m'),
     refreshTokenTtlSeconds: readDuration(env, 'REFRESH_EXPIRES_IN', '30d'),
+    refreshReuseGraceSeconds: readDuration(env, 'REFRESH_REUSE_GRACE', '10s', { allowZero: true }),
     issuer: readString(env, 'JWT_ISSUER', 'backternity'),
     audience: readString(env, 'JWT_AUDIENCE', 'backternity-api'),
     bcryptCost: readInteger(env, 'BCRYPT_COST', 12, { min: 10, max: 15 }),
@@ -108,14 +111,15 @@ function looksLikePlaceholder(secret: string): boolean {
 }
 
 /** Digits only means seconds; otherwise `<n>s`, `<n>m`, `<n>h` or `<n>d`. */
-function readDuration(env: Env, name: string, fallback: string): number {
+function readDuration(env: Env, name: string, fallback: string, options = { allowZero: false }): number {
   const raw = env[name]?.trim() || fallback;
   const match = DURATION_PATTERN.exec(raw);
   const seconds = match ? Number(match[1]) * secondsPerUnit(match[2]) : NaN;
-  if (!Number.isSafeInteger(seconds) || seconds <= 0) {
+  const smallest = options.allowZero ? 0 : 1;
+  if (!Number.isSafeInteger(seconds) || seconds < smallest) {
     throw new AuthConfigError(
       name,
-      `${name} must be a positive duration: seconds (e.g. 900) or a number with s, m, h or d (e.g. 15m, 30d)`,
+      `${name} must be a ${options.allowZero ? 'duration' : 'positive duration'}: seconds (e.g. 900) or a number with s, m, h or d (e.g. 15m, 30d)`,
     );
   }
   return seconds;

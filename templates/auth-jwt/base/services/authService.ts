@@ -234,31 +234,23 @@ export class AuthService {
     const successor = generateRefreshToken();
 
     const consumed = await this.stores.refreshTokens.consume(presentedHash, now, successor.hash);
-    if (!consumed) {
-      await this.detectReuse(presentedHash, now);
-      throw invalidRefreshToken();
-    }
+    if (consumed) return this.continueFamily(consumed, successor, now);
 
-    const user = await this.stores.users.findById(consumed.userId);
-    if (!user) {
-      await this.stores.refreshTokens.revokeFamily(consumed.familyId, now);
-      throw invalidRefreshToken();
+    const previous = await this.stores.refreshTokens.findByHash(presentedHash);
+    if (previous && this.isConcurrentRefresh(previous, now)) {
+      // Two tabs refreshing at once: the slower one gets its own pair in the same family.
+      return this.continueFamily(previous, successor, now);
     }
-
-    // Rotation never extends the family's absolute lifetime.
-    const expiresAt = earliest(addSeconds(now, this.config.refreshTokenTtlSeconds), consumed.familyExpiresAt);
-    await this.stores.refreshTokens.save({
-      tokenHash: successor.hash,
-      familyId: consumed.familyId,
-      userId: user.id,
-      expiresAt,
-      familyExpiresAt: consumed.familyExpiresAt,
-    });
-    return {
-      ...this.issueAccessToken(user),
-      refresh: successor.token,
-      user: toPublicUser(user),
-    };
+    if (previous?.usedAt && !previous.revokedAt) {
+      // A rotated token presented again means it was copied: end the whole family (RFC 9700 §4.14.2).
+      await this.stores.refreshTokens.revokeFamily(previous.familyId, now);
+      this.onSecurityEvent({
+        type: 'refresh_token_reuse',
+        userId: previous.userId,
+        familyId: previous.familyId,
+      });
+    }
+    throw invalidRefreshToken();
   }
 
   /**
@@ -323,16 +315,36 @@ export class AuthService {
     };
   }
 
-  /** A used token presented again means it was copied: end the whole family (RFC 9700 §4.14.2). */
-  private async detectReuse(tokenHash: string, now: Date): Promise<void> {
-    const record = await this.stores.refreshTokens.findByHash(tokenHash);
-    if (!record || record.usedAt === null || record.revokedAt !== null) return;
-    await this.stores.refreshTokens.revokeFamily(record.familyId, now);
-    this.onSecurityEvent({
-      type: 'refresh_token_reuse',
-      userId: record.userId,
-      familyId: record.familyId,
+  private isConcurrentRefresh(token: RefreshTokenRecord, now: Date): boolean {
+    if (!token.usedAt || token.revokedAt || token.expiresAt <= now) return false;
+    return now.getTime() - token.usedAt.getTime() <= this.config.refreshReuseGraceSeconds * 1000;
+  }
+
+  /** Saves the successor of a used token and issues a new access token. */
+  private async continueFamily(
+    used: RefreshTokenRecord,
+    successor: { token: string; hash: string },
+    now: Date,
+  ): Promise<AuthSession> {
+    const user = await this.stores.users.findById(used.userId);
+    if (!user) {
+      await this.stores.refreshTokens.revokeFamily(used.familyId, now);
+      throw invalidRefreshToken();
+    }
+    // Rotation never extends the family's absolute lifetime.
+    const expiresAt = earliest(addSeconds(now, this.config.refreshTokenTtlSeconds), used.familyExpiresAt);
+    await this.stores.refreshTokens.save({
+      tokenHash: successor.hash,
+      familyId: used.familyId,
+      userId: user.id,
+      expiresAt,
+      familyExpiresAt: used.familyExpiresAt,
     });
+    return {
+      ...this.issueAccessToken(user),
+      refresh: successor.token,
+      user: toPublicUser(user),
+    };
   }
 
   private issueAccessToken(user: User): Omit<AuthTokens, 'refresh'> {
