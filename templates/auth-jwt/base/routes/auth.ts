@@ -115,7 +115,8 @@ function describeIssue(issue: z.core.$ZodIssue | undefined): string {
   return field ? `${field}: ${issue.message}` : issue.message;
 }
 
-function toSessionData(session: AuthSession) {
+/** Field by field, so whatever AuthSession gains later does not leak into responses. */
+function toSessionData(session: AuthSession): AuthSession {
   return {
     token: session.token,
     refresh: session.refresh,

@@ -195,7 +195,11 @@ export class AuthService {
       );
     }
     if (problem === 'password_too_long') {
-      throw new AuthError(400, problem, 'Password must be at most 72 bytes (UTF-8) and 128 characters');
+      throw new AuthError(
+        400,
+        problem,
+        'Password must be at most 72 bytes: 72 plain characters, fewer with accents or emoji',
+      );
     }
 
     const passwordHash = await this.passwords.hash(input.password);
