@@ -32,8 +32,10 @@ try {
   if (build.code !== 0) throw new Error(`build failed:\n${build.output}`);
   console.log(pc.green('✔ compiles under strict'));
 
-  step('Boot the app (npm start)');
-  app = await startApp(dir, { env: { BCRYPT_COST: '10' } });
+  step('Boot the app (npm start, with REFRESH_REUSE_GRACE=0 and BCRYPT_COST=10 for a quick demo)');
+  // REFRESH_REUSE_GRACE=0 shows rotation strictly: by default a just-rotated token keeps working for 10 s,
+  // so two browser tabs refreshing at the same moment do not log the user out.
+  app = await startApp(dir, { env: { BCRYPT_COST: '10', REFRESH_REUSE_GRACE: '0' } });
   console.log(pc.green(`✔ listening on ${app.url}`));
 
   const call = async (label, method, route, { body, token } = {}) => {

@@ -3,6 +3,14 @@ import { createRequire } from 'node:module';
 import { Command, Option } from 'commander';
 import { CliError } from './errors.js';
 
+// `backternity list | head` closes the pipe early; that is the reader's choice, not an error.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const { version } = createRequire(import.meta.url)('../package.json') as { version: string };
 
 const program = new Command()

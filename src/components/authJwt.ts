@@ -10,16 +10,16 @@ import type { Component, ComponentFile, ComponentManifest, ComponentOptions, Sto
  * fixed CVE-2022-23539/-23540/-23541; mongoose 8.9+ applies sanitizeFilter everywhere (GHSA-pcrw-h46h-c93h).
  */
 const RUNTIME_DEPENDENCIES = {
-  bcryptjs: '^3.0.2',
+  bcryptjs: '^3.0.3',
   dotenv: '^17.2.0',
-  jsonwebtoken: '^9.0.2',
+  jsonwebtoken: '^9.0.3',
   zod: '^4.1.0',
 } as const;
 
 const STORE_DEPENDENCIES: Record<Store, Record<string, string>> = {
   mongodb: { mongoose: '^8.24.0' },
   postgres: { pg: '^8.16.0' },
-  pglite: { '@electric-sql/pglite': '^0.5.0' },
+  pglite: { '@electric-sql/pglite': '^0.5.17' },
 };
 
 const STORE_DEV_DEPENDENCIES: Record<Store, Record<string, string>> = {
@@ -63,8 +63,8 @@ export const authJwt: Component = {
 /** @types packages the generated TypeScript needs, unless the app already has them. */
 function typeDependencies(project: ProjectInfo, store: Store): Record<string, string> {
   const types: Record<string, string> = {
-    '@types/jsonwebtoken': '^9.0.7',
-    '@types/express': project.expressMajor === 4 ? '^4.17.21' : '^5.0.0',
+    '@types/jsonwebtoken': '^9.0.10',
+    '@types/express': project.expressMajor === 4 ? '^4.17.25' : '^5.0.6',
     '@types/node': '^20.11.0',
     ...STORE_DEV_DEPENDENCIES[store],
   };

@@ -46,6 +46,12 @@ export type EntryPatchResult =
   | { status: 'unsupported'; reason: string; manual: string[] };
 
 const ROUTER_EXPORT = 'authRouter';
+/**
+ * Mounted right after the router, on the same path: when the app's own `express.json()` runs first, a
+ * malformed or oversized auth request fails in that parser, before the router, and only an error handler
+ * on the auth path can still answer it with the auth routes' JSON error instead of the app's error page.
+ */
+const ERROR_HANDLER_EXPORT = 'authErrorHandler';
 const CONNECT_EXPORT = 'connectAuth';
 
 /**
@@ -68,9 +74,9 @@ export function patchServerEntry(source: string, filename: string, options: Entr
     status: 'unsupported',
     reason,
     manual: [
-      render.importLine(ROUTER_EXPORT, options.routerImport),
-      ...(wantsConnect ? [render.importLine(CONNECT_EXPORT, options.connectImport)] : []),
-      render.mountLine(appVariable, options.mountPath, routerLocal),
+      render.importLine([ROUTER_EXPORT, ERROR_HANDLER_EXPORT], options.routerImport),
+      ...(wantsConnect ? [render.importLine([CONNECT_EXPORT], options.connectImport)] : []),
+      render.mountLine(appVariable, options.mountPath, [routerLocal, ERROR_HANDLER_EXPORT]),
       ...(wantsConnect ? [render.awaitLine(CONNECT_EXPORT)] : []),
     ],
   });
@@ -92,6 +98,7 @@ export function patchServerEntry(source: string, filename: string, options: Entr
   const program = ast.program;
 
   const routerLocal = importedBinding(program, options.routerImport, ROUTER_EXPORT);
+  const errorHandlerLocal = importedBinding(program, options.routerImport, ERROR_HANDLER_EXPORT);
   const mountStatement = findMount(program, app.appVariable, options.mountPath);
   const connectLocal = importedBinding(program, options.connectImport, CONNECT_EXPORT);
   // Await only where the app is created at the top level; a factory's caller decides when to connect.
@@ -101,7 +108,9 @@ export function patchServerEntry(source: string, filename: string, options: Entr
   const addConnectImport = needsConnect && !connectLocal;
   // A second `authRouter` binding would be a redeclaration error; the user has their own, so a human decides.
   const declared = topLevelNames(program);
-  const clash = [addRouterImport && ROUTER_EXPORT, addConnectImport && CONNECT_EXPORT].find((name) => name && declared.has(name));
+  const clash = [addRouterImport && ROUTER_EXPORT, addRouterImport && ERROR_HANDLER_EXPORT, addConnectImport && CONNECT_EXPORT].find(
+    (name) => name && declared.has(name),
+  );
   if (clash) return unsupported(`${filename} already declares \`${clash}\`, not imported from the generated module`, app.appVariable);
 
   const text = new SourceText(source, ast, options.style.eol);
@@ -110,12 +119,12 @@ export function patchServerEntry(source: string, filename: string, options: Entr
 
   const imports: string[] = [];
   if (addRouterImport) {
-    imports.push(render.importLine(ROUTER_EXPORT, options.routerImport));
-    changes.push(`${options.syntax} ${ROUTER_EXPORT} from '${options.routerImport}'`);
+    imports.push(render.importLine([ROUTER_EXPORT, ERROR_HANDLER_EXPORT], options.routerImport));
+    changes.push(`${options.syntax} { ${ROUTER_EXPORT}, ${ERROR_HANDLER_EXPORT} } from '${options.routerImport}'`);
   }
   if (addConnectImport) {
-    imports.push(render.importLine(CONNECT_EXPORT, options.connectImport));
-    changes.push(`${options.syntax} ${CONNECT_EXPORT} from '${options.connectImport}'`);
+    imports.push(render.importLine([CONNECT_EXPORT], options.connectImport));
+    changes.push(`${options.syntax} { ${CONNECT_EXPORT} } from '${options.connectImport}'`);
   }
   if (imports.length > 0) {
     const anchor = importAnchor(program, app.topStatement);
@@ -127,7 +136,9 @@ export function patchServerEntry(source: string, filename: string, options: Entr
     : [];
   if (!mountStatement) {
     const point = mountPoint(app, options.mountPath);
-    edits.push(text.insertAfter(point.after, [render.mountLine(app.appVariable, options.mountPath, routerLocal ?? ROUTER_EXPORT), ...awaitLines]));
+    // An authRouter the user imported themselves is mounted as it is; the error handler comes with our import.
+    const handlers = routerLocal ? [routerLocal, ...(errorHandlerLocal ? [errorHandlerLocal] : [])] : [ROUTER_EXPORT, ERROR_HANDLER_EXPORT];
+    edits.push(text.insertAfter(point.after, [render.mountLine(app.appVariable, options.mountPath, handlers), ...awaitLines]));
     changes.push(`mount ${options.mountPath} ${point.description}`);
   } else if (awaitLines.length > 0) {
     edits.push(text.insertAfter(mountStatement, awaitLines));
@@ -141,7 +152,7 @@ export function patchServerEntry(source: string, filename: string, options: Entr
   } catch (error) {
     // Never hand back a file that no longer parses (e.g. an ASI hazard in a file without semicolons).
     if (error instanceof SourceSyntaxError) {
-      return unsupported(`patching ${filename} would break its syntax (${error.message})`, app.appVariable, routerLocal);
+      return unsupported(`patching ${filename} would break its syntax (${error.message})`, app.appVariable, routerLocal ?? ROUTER_EXPORT);
     }
     throw error;
   }
@@ -472,9 +483,11 @@ function lineRenderer(style: CodeStyle, syntax: 'import' | 'require') {
   const quote = (value: string) =>
     style.quote + value.replaceAll('\\', '\\\\').replaceAll(style.quote, `\\${style.quote}`) + style.quote;
   return {
-    importLine: (name: string, specifier: string) =>
-      syntax === 'import' ? `import { ${name} } from ${quote(specifier)}${end}` : `const { ${name} } = require(${quote(specifier)})${end}`,
-    mountLine: (app: string, mountPath: string, router: string) => `${app}.use(${quote(mountPath)}, ${router})${end}`,
+    importLine: (names: string[], specifier: string) =>
+      syntax === 'import'
+        ? `import { ${names.join(', ')} } from ${quote(specifier)}${end}`
+        : `const { ${names.join(', ')} } = require(${quote(specifier)})${end}`,
+    mountLine: (app: string, mountPath: string, handlers: string[]) => `${app}.use(${quote(mountPath)}, ${handlers.join(', ')})${end}`,
     awaitLine: (connect: string) => `await ${connect}()${end}`,
     comment: (text: string) => `// ${text}`,
   };

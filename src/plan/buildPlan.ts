@@ -110,9 +110,9 @@ function manualEntryLines(project: ProjectInfo, manifest: ComponentManifest): st
   const specifier = `./${manifest.mount.routerModule}${project.importExtension}`;
   const importLine =
     project.sourceSyntax === 'require'
-      ? `const { authRouter } = require('${specifier}');`
-      : `import { authRouter } from '${specifier}';`;
-  return [importLine, `app.use('${manifest.mount.path}', authRouter);`].map((line) => `    ${line}`).join('\n');
+      ? `const { authRouter, authErrorHandler } = require('${specifier}');`
+      : `import { authRouter, authErrorHandler } from '${specifier}';`;
+  return [importLine, `app.use('${manifest.mount.path}', authRouter, authErrorHandler);`].map((line) => `    ${line}`).join('\n');
 }
 
 /** `./routes/auth.js` as written from the entry file's folder, with the extension style the app needs. */
@@ -140,7 +140,9 @@ function read(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    // ENOTDIR: a file stands where a folder should be; the write check reports that with a clear message.
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;
     throw new CliError(`Cannot read ${file}: ${(error as Error).message}`, { hint: 'Check the file permissions and run again.' });
   }
 }

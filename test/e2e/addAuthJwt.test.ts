@@ -60,7 +60,7 @@ describe.each(FIXTURES)('backternity add auth-jwt --db pglite on $name', (fixtur
   it('patches the entry by adding lines only, mounting before the 404/error handlers', () => {
     const entry = read(fixture.entry);
     expect(entry).toContain('authRouter');
-    const mount = entry.search(/app\.use\(['"]\/api\/auth['"], authRouter\)/);
+    const mount = entry.search(/app\.use\(['"]\/api\/auth['"], authRouter, authErrorHandler\)/);
     expect(mount).toBeGreaterThan(0);
     const firstTerminal = Math.min(
       ...[/app\.use\(\(_req: Request, res: Response\)/, /app\.use\(errorHandler\)/]
@@ -111,7 +111,8 @@ describe.each(FIXTURES)('backternity add auth-jwt --db pglite on $name', (fixtur
 
   it('boots and serves register → login → me → refresh → logout over HTTP', async () => {
     expect(runScript(sandbox.dir, 'build').code).toBe(0);
-    const app = await startApp(sandbox.dir, { env: { BCRYPT_COST: '10' } });
+    // Grace 0: a rotated token fails at once (by default it still works for 10 s, for tabs refreshing together).
+    const app = await startApp(sandbox.dir, { env: { BCRYPT_COST: '10', REFRESH_REUSE_GRACE: '0' } });
     try {
       const api = request(app.url);
       const credentials = { email: 'Ada@Example.com', password: 'correct horse battery staple' };
@@ -160,6 +161,12 @@ describe.each(FIXTURES)('backternity add auth-jwt --db pglite on $name', (fixtur
 
       const afterLogout = await api.post('/api/auth/refresh').send({ refreshToken: session.refresh });
       expect(afterLogout.status).toBe(401);
+
+      // Malformed JSON is a JSON 400 from the auth routes, even when the app's own parser read it first.
+      const malformed = await api.post('/api/auth/login').set('Content-Type', 'application/json').send('{"email":');
+      expect(malformed.status).toBe(400);
+      expect(malformed.body).toMatchObject({ success: false, code: 'invalid_request' });
+      expect(malformed.text).not.toMatch(/SyntaxError|\bat /);
 
       // The app's own routes still work, and the app keeps its own 404.
       expect((await api.get('/health')).status).toBe(200);

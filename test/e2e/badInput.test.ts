@@ -93,8 +93,8 @@ describe('bad input leaves the project untouched and says what to do', () => {
     const result = runCli(ADD, { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Could not find the server entry/);
-    expect(result.stderr).toContain("import { authRouter } from './routes/auth.js';");
-    expect(result.stderr).toContain("app.use('/api/auth', authRouter);");
+    expect(result.stderr).toContain("import { authRouter, authErrorHandler } from './routes/auth.js';");
+    expect(result.stderr).toContain("app.use('/api/auth', authRouter, authErrorHandler);");
     expect(snapshot(dir)).toEqual(before);
   });
 

@@ -47,7 +47,7 @@ describe('the packed package', () => {
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       expect(fs.existsSync(path.join(app.dir, 'src', 'routes', 'auth.ts'))).toBe(true);
-      expect(fs.readFileSync(path.join(app.dir, 'src', 'server.ts'), 'utf8')).toContain("app.use('/api/auth', authRouter);");
+      expect(fs.readFileSync(path.join(app.dir, 'src', 'server.ts'), 'utf8')).toContain("app.use('/api/auth', authRouter, authErrorHandler);");
     } finally {
       app.cleanup();
     }

@@ -51,7 +51,7 @@ import express, { type Request, type Response } from 'express';
 import cors from 'cors';
 
 import { healthRouter } from './routes/health.js';
-import { authRouter } from './routes/auth.js';
+import { authRouter, authErrorHandler } from './routes/auth.js';
 import { connectAuth } from './services/auth.js';
 
 const app = express();
@@ -64,7 +64,7 @@ app.use('/health', healthRouter);
 app.get('/', (req: Request, res: Response) => {
   res.json({ ok: true });
 });
-app.use('/api/auth', authRouter);
+app.use('/api/auth', authRouter, authErrorHandler);
 // Open the auth store before the server accepts requests.
 await connectAuth();
 
@@ -73,8 +73,8 @@ app.listen(PORT, () => {
 });
 `);
     expect(result.changes).toEqual([
-      "import authRouter from './routes/auth.js'",
-      "import connectAuth from './services/auth.js'",
+      "import { authRouter, authErrorHandler } from './routes/auth.js'",
+      "import { connectAuth } from './services/auth.js'",
       'mount /api/auth before app.listen',
       'await connectAuth() before the server starts',
     ]);
@@ -84,8 +84,8 @@ app.listen(PORT, () => {
     const source = fixture('ts-esm-listen.ts');
     const result = patched(patchServerEntry(source, 'src/index.ts', options({ awaitConnect: false })));
     expect(insertedLines(source, result.source)).toEqual([
-      "import { authRouter } from './routes/auth.js';",
-      "app.use('/api/auth', authRouter);",
+      "import { authRouter, authErrorHandler } from './routes/auth.js';",
+      "app.use('/api/auth', authRouter, authErrorHandler);",
     ]);
   });
 
@@ -96,8 +96,8 @@ app.listen(PORT, () => {
     );
     // No await in CommonJS, whatever the caller asked.
     expect(insertedLines(source, result.source)).toEqual([
-      "const { authRouter } = require('./routes/auth');",
-      "app.use('/api/auth', authRouter);",
+      "const { authRouter, authErrorHandler } = require('./routes/auth');",
+      "app.use('/api/auth', authRouter, authErrorHandler);",
     ]);
     const out = result.source;
     expect(lineOf(out, "require('./routes/auth')")).toBe(lineOf(out, "require('./routes/users')") + 1);
@@ -113,12 +113,12 @@ app.listen(PORT, () => {
     const result = patched(patchServerEntry(source, 'app.mjs', options({ style })));
     expect(result.source).toBe(`import express from 'express'
 import morgan from 'morgan'
-import { authRouter } from './routes/auth.js'
+import { authRouter, authErrorHandler } from './routes/auth.js'
 
 const app = express()
 app.use(morgan('tiny'))
 app.get('/ping', (req, res) => res.send('pong'))
-app.use('/api/auth', authRouter)
+app.use('/api/auth', authRouter, authErrorHandler)
 app.use('/{*splat}', (req, res) => {
   res.status(404).json({ error: 'Not found' })
 })
@@ -140,9 +140,9 @@ export default app;
 `;
     const result = patched(patchServerEntry(source, 'src/app.ts', options({ awaitConnect: true })));
     expect(insertedLines(source, result.source)).toEqual([
-      "import { authRouter } from './routes/auth.js';",
+      "import { authRouter, authErrorHandler } from './routes/auth.js';",
       "import { connectAuth } from './services/auth.js';",
-      "app.use('/api/auth', authRouter);",
+      "app.use('/api/auth', authRouter, authErrorHandler);",
       '// Open the auth store before the server accepts requests.',
       'await connectAuth();',
     ]);
@@ -155,13 +155,13 @@ export default app;
     expect(result.source).toBe(`import express from 'express';
 import { usersRouter } from './routes/users.js';
 import { errorHandler } from './middleware/errors.js';
-import { authRouter } from './routes/auth.js';
+import { authRouter, authErrorHandler } from './routes/auth.js';
 
 export function createApp() {
   const app = express();
   app.use(express.json());
   app.use('/users', usersRouter);
-  app.use('/api/auth', authRouter);
+  app.use('/api/auth', authRouter, authErrorHandler);
   app.use(errorHandler);
   return app;
 }
@@ -172,8 +172,8 @@ export function createApp() {
     const source = "import express from 'express';\n\nexport const createApp = () => {\n\tconst app = express();\n\tif (true) {\n\t\tapp.use(express.json());\n\t}\n\treturn app;\n};\n";
     const result = patched(patchServerEntry(source, 'app.ts', options()));
     expect(insertedLines(source, result.source)).toEqual([
-      "import { authRouter } from './routes/auth.js';",
-      "\tapp.use('/api/auth', authRouter);",
+      "import { authRouter, authErrorHandler } from './routes/auth.js';",
+      "\tapp.use('/api/auth', authRouter, authErrorHandler);",
     ]);
     expect(lineOf(result.source, "app.use('/api/auth'")).toBe(lineOf(result.source, 'const app = express()') + 1);
   });
@@ -182,7 +182,7 @@ export function createApp() {
     const source = "const express = require('express');\nconst app = express();\n\napp.listen(3000);\n";
     const result = patched(patchServerEntry(source, 'index.js', options({ syntax: 'require', routerImport: './routes/auth' })));
     expect(result.source).toBe(
-      "const express = require('express');\nconst { authRouter } = require('./routes/auth');\nconst app = express();\napp.use('/api/auth', authRouter);\n\napp.listen(3000);\n",
+      "const express = require('express');\nconst { authRouter, authErrorHandler } = require('./routes/auth');\nconst app = express();\napp.use('/api/auth', authRouter, authErrorHandler);\n\napp.listen(3000);\n",
     );
     expect(result.changes).toContain('mount /api/auth before app.listen');
   });
@@ -192,7 +192,7 @@ export function createApp() {
     const style: CodeStyle = { eol: '\n', indent: '  ', quote: '"', semicolons: false };
     const result = patched(patchServerEntry(source, 'app.ts', options({ style, awaitConnect: true })));
     expect(result.source).toBe(
-      'import express from "express"\nimport { authRouter } from "./routes/auth.js"\nimport { connectAuth } from "./services/auth.js"\n\nconst app = express()\napp.use(express.json())\napp.use("/api/auth", authRouter)\n// Open the auth store before the server accepts requests.\nawait connectAuth()\n\nexport default app\n',
+      'import express from "express"\nimport { authRouter, authErrorHandler } from "./routes/auth.js"\nimport { connectAuth } from "./services/auth.js"\n\nconst app = express()\napp.use(express.json())\napp.use("/api/auth", authRouter, authErrorHandler)\n// Open the auth store before the server accepts requests.\nawait connectAuth()\n\nexport default app\n',
     );
   });
 
@@ -201,8 +201,8 @@ export function createApp() {
     const style: CodeStyle = { ...STYLE, semicolons: false };
     const result = patched(patchServerEntry(source, 'app.mjs', options({ style })));
     expect(insertedLines(source, result.source)).toEqual([
-      "import { authRouter } from './routes/auth.js'",
-      "app.use('/api/auth', authRouter);",
+      "import { authRouter, authErrorHandler } from './routes/auth.js'",
+      "app.use('/api/auth', authRouter, authErrorHandler);",
     ]);
   });
 
@@ -224,7 +224,7 @@ export function createApp() {
     const source = "import express from 'express';\nconst app = express();\napp.use(express.json());";
     const result = patched(patchServerEntry(source, 'app.ts', options()));
     expect(result.source).toBe(
-      "import express from 'express';\nimport { authRouter } from './routes/auth.js';\nconst app = express();\napp.use(express.json());\napp.use('/api/auth', authRouter);",
+      "import express from 'express';\nimport { authRouter, authErrorHandler } from './routes/auth.js';\nconst app = express();\napp.use(express.json());\napp.use('/api/auth', authRouter, authErrorHandler);",
     );
   });
 
@@ -232,7 +232,7 @@ export function createApp() {
     const source = "import express from 'express'; // web framework\nconst app = express(); /* the app */\nexport default app;\n";
     const result = patched(patchServerEntry(source, 'app.ts', options()));
     expect(result.source).toBe(
-      "import express from 'express'; // web framework\nimport { authRouter } from './routes/auth.js';\nconst app = express(); /* the app */\napp.use('/api/auth', authRouter);\nexport default app;\n",
+      "import express from 'express'; // web framework\nimport { authRouter, authErrorHandler } from './routes/auth.js';\nconst app = express(); /* the app */\napp.use('/api/auth', authRouter, authErrorHandler);\nexport default app;\n",
     );
   });
 
@@ -240,7 +240,7 @@ export function createApp() {
     const source = "#!/usr/bin/env node\n'use strict';\n// Entry point\n\nfunction start() {\n  const express = require('express');\n  const app = express();\n  app.listen(3000);\n}\nstart();\n";
     const result = patched(patchServerEntry(source, 'bin/server.js', options({ syntax: 'require', routerImport: './routes/auth' })));
     expect(result.source).toBe(
-      "#!/usr/bin/env node\n'use strict';\n// Entry point\n\nconst { authRouter } = require('./routes/auth');\nfunction start() {\n  const express = require('express');\n  const app = express();\n  app.use('/api/auth', authRouter);\n  app.listen(3000);\n}\nstart();\n",
+      "#!/usr/bin/env node\n'use strict';\n// Entry point\n\nconst { authRouter, authErrorHandler } = require('./routes/auth');\nfunction start() {\n  const express = require('express');\n  const app = express();\n  app.use('/api/auth', authRouter, authErrorHandler);\n  app.listen(3000);\n}\nstart();\n",
     );
   });
 
@@ -260,17 +260,17 @@ export function createApp() {
     });
 
     it('leaves a file that already mounts /api/auth (any quotes, with or without .js) untouched', () => {
-      const source = 'import express from "express"\nimport { authRouter } from "./routes/auth"\nconst app = express()\napp.use("/api/auth", authRouter)\napp.listen(3000)\n';
+      const source = 'import express from "express"\nimport { authRouter, authErrorHandler } from "./routes/auth"\nconst app = express()\napp.use("/api/auth", authRouter, authErrorHandler)\napp.listen(3000)\n';
       const result = patchServerEntry(source, 'index.ts', options());
       expect(result.status).toBe('unchanged');
       expect(result.status === 'unchanged' && result.source === source).toBe(true);
     });
 
     it('adds only the missing await (and its import) after an existing mount', () => {
-      const source = "import express from 'express';\nimport { authRouter } from './routes/auth.js';\nconst app = express();\napp.use('/api/auth/', authRouter);\napp.listen(3000);\n";
+      const source = "import express from 'express';\nimport { authRouter, authErrorHandler } from './routes/auth.js';\nconst app = express();\napp.use('/api/auth/', authRouter, authErrorHandler);\napp.listen(3000);\n";
       const result = patched(patchServerEntry(source, 'index.ts', options({ awaitConnect: true })));
       expect(result.source).toBe(
-        "import express from 'express';\nimport { authRouter } from './routes/auth.js';\nimport { connectAuth } from './services/auth.js';\nconst app = express();\napp.use('/api/auth/', authRouter);\n// Open the auth store before the server accepts requests.\nawait connectAuth();\napp.listen(3000);\n",
+        "import express from 'express';\nimport { authRouter, authErrorHandler } from './routes/auth.js';\nimport { connectAuth } from './services/auth.js';\nconst app = express();\napp.use('/api/auth/', authRouter, authErrorHandler);\n// Open the auth store before the server accepts requests.\nawait connectAuth();\napp.listen(3000);\n",
       );
     });
 
@@ -338,9 +338,9 @@ export function createApp() {
         status: 'unsupported',
         reason: 'index.ts never calls express()',
         manual: [
-          "import { authRouter } from './routes/auth.js';",
+          "import { authRouter, authErrorHandler } from './routes/auth.js';",
           "import { connectAuth } from './services/auth.js';",
-          "app.use('/api/auth', authRouter);",
+          "app.use('/api/auth', authRouter, authErrorHandler);",
           'await connectAuth();',
         ],
       });
@@ -350,7 +350,7 @@ export function createApp() {
       const result = patchServerEntry("import express from 'express';\nconst app = express(;\n", 'src/index.ts', options());
       expect(result.status).toBe('unsupported');
       expect(result.status === 'unsupported' && result.reason).toMatch(/src\/index\.ts:2:\d+/);
-      expect(result.status === 'unsupported' && result.manual).toContain("app.use('/api/auth', authRouter);");
+      expect(result.status === 'unsupported' && result.manual).toContain("app.use('/api/auth', authRouter, authErrorHandler);");
     });
 
     it('reports an app that is never stored in a variable', () => {
@@ -359,7 +359,7 @@ export function createApp() {
     });
 
     it('reports an authRouter that is declared by the file but not from the generated module', () => {
-      const source = "import express from 'express';\nimport authRouter from './routes/login.js';\nconst app = express();\napp.use('/login', authRouter);\n";
+      const source = "import express from 'express';\nimport authRouter from './routes/login.js';\nconst app = express();\napp.use('/login', authRouter, authErrorHandler);\n";
       const result = patchServerEntry(source, 'app.ts', options());
       expect(result.status).toBe('unsupported');
     });

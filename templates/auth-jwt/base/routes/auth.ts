@@ -92,7 +92,7 @@ authRouter.post(
   }),
 );
 
-authRouter.use(authErrorHandler, jsonErrorHandler);
+authRouter.use(handleRouteError, jsonErrorHandler);
 
 /** Wraps an async handler so its errors reach the error handler on Express 4 too. */
 function handle(handler: (req: Request, res: Response) => Promise<void>): RequestHandler {
@@ -160,7 +160,7 @@ function checkBody(req: Request, res: Response, next: NextFunction): void {
   next();
 }
 
-function authErrorHandler(error: unknown, _req: Request, res: Response, next: NextFunction): void {
+function handleRouteError(error: unknown, _req: Request, res: Response, next: NextFunction): void {
   if (res.headersSent) {
     next(error);
     return;
@@ -176,6 +176,21 @@ function authErrorHandler(error: unknown, _req: Request, res: Response, next: Ne
   // Anything else comes from the store (database down, timeout...). Log it, never send it.
   console.error('[auth] store error:', error instanceof Error ? `${error.name}: ${error.message}` : error);
   sendError(res, 503, 'service_unavailable', 'Authentication is temporarily unavailable');
+}
+
+/**
+ * Mount it right after the router: `app.use('/api/auth', authRouter, authErrorHandler)`. When the app's
+ * own express.json() runs before the router, a malformed or oversized auth request fails in that parser
+ * and never reaches the router; this answers it with the auth routes' JSON error instead of the app's
+ * error page (Express's default one is HTML with a stack trace outside production).
+ */
+export function authErrorHandler(error: unknown, req: Request, res: Response, next: NextFunction): void {
+  if (isBodyParserError(error)) {
+    res.set('Cache-Control', 'no-store');
+    jsonErrorHandler(error, req, res, next);
+    return;
+  }
+  next(error);
 }
 
 function isBodyParserError(error: unknown): boolean {
