@@ -48,7 +48,7 @@ export const authJwt: Component = {
     return {
       name: 'auth-jwt',
       description: DESCRIPTION,
-      files: [...listTemplates('auth-jwt/base'), ...listTemplates(`auth-jwt/stores/${store}`)],
+      files: templateFolders(store).flatMap(listTemplates),
       dependencies: { ...RUNTIME_DEPENDENCIES, ...STORE_DEPENDENCIES[store] },
       devDependencies: project.language === 'ts' ? typeDependencies(project, store) : {},
       env: [{ key: 'JWT_SECRET', value: generateJwtSecret(), comment: 'HMAC key for access tokens (keep it secret; 256+ random bits)' }, ...common],
@@ -59,6 +59,15 @@ export const authJwt: Component = {
     };
   },
 };
+
+/**
+ * Template folders for a store, in copy order. Every folder mirrors the app's source dir, so they all merge
+ * into it: postgres and pglite share the SQL store (`stores/sql`) and add only their driver's `models/index.ts`.
+ */
+export function templateFolders(store: Store): string[] {
+  const sql = store === 'postgres' || store === 'pglite' ? ['auth-jwt/stores/sql'] : [];
+  return ['auth-jwt/base', ...sql, `auth-jwt/stores/${store}`];
+}
 
 /** @types packages the generated TypeScript needs, unless the app already has them. */
 function typeDependencies(project: ProjectInfo, store: Store): Record<string, string> {

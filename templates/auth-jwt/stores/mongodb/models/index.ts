@@ -4,7 +4,9 @@ import type { AuthStores } from '../services/authService.js';
 import { createMongoAccessTokenDenylist, createMongoRefreshTokenStore, DeniedAccessToken, RefreshToken } from './tokenBlacklist.js';
 import { createMongoUserStore, User } from './user.js';
 
-// Fail start-up within seconds when MongoDB is unreachable, instead of the 30 s default.
+// Fail start-up within seconds when MongoDB is unreachable, instead of the 30 s default. The auth
+// schemas also turn off mongoose's command buffering, so while MongoDB is down their queries fail
+// after this same server selection timeout (the routes answer 503) instead of queueing.
 const SERVER_SELECTION_TIMEOUT_MS = 5_000;
 
 /** Connects mongoose to MONGODB_URI (or reuses the app's connection) and builds the indexes. */

@@ -19,36 +19,44 @@ const refreshTokenSchema = new Schema<RefreshTokenDocument>(
   {
     tokenHash: { type: String, required: true, unique: true },
     familyId: { type: String, required: true, index: true },
-    userId: { type: Schema.Types.ObjectId, ref: 'User', required: true, index: true },
+    userId: { type: Schema.Types.ObjectId, ref: 'AuthUser', required: true, index: true },
     expiresAt: { type: Date, required: true },
     familyExpiresAt: { type: Date, required: true },
     usedAt: { type: Date, default: null },
     revokedAt: { type: Date, default: null },
     replacedBy: { type: String, default: null },
   },
-  { timestamps: { createdAt: true, updatedAt: false } },
+  { timestamps: { createdAt: true, updatedAt: false }, bufferCommands: false },
 );
 // MongoDB deletes each token shortly after it expires.
 refreshTokenSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 sanitizeQueryFilters(refreshTokenSchema);
 
-export const RefreshToken = mongoose.model<RefreshTokenDocument>('RefreshToken', refreshTokenSchema);
+export const RefreshToken = mongoose.model<RefreshTokenDocument>(
+  'AuthRefreshToken',
+  refreshTokenSchema,
+  'auth_refresh_tokens',
+);
 
 export interface DeniedAccessTokenDocument {
   jti: string;
   expiresAt: Date;
 }
 
-const deniedAccessTokenSchema = new Schema<DeniedAccessTokenDocument>({
-  jti: { type: String, required: true, unique: true },
-  expiresAt: { type: Date, required: true },
-});
+const deniedAccessTokenSchema = new Schema<DeniedAccessTokenDocument>(
+  {
+    jti: { type: String, required: true, unique: true },
+    expiresAt: { type: Date, required: true },
+  },
+  { bufferCommands: false },
+);
 deniedAccessTokenSchema.index({ expiresAt: 1 }, { expireAfterSeconds: 0 });
 sanitizeQueryFilters(deniedAccessTokenSchema);
 
 export const DeniedAccessToken = mongoose.model<DeniedAccessTokenDocument>(
-  'DeniedAccessToken',
+  'AuthDeniedAccessToken',
   deniedAccessTokenSchema,
+  'auth_access_token_denylist',
 );
 
 export function createMongoRefreshTokenStore(): RefreshTokenStore {

@@ -19,17 +19,19 @@ export interface UserDocument {
 
 const userSchema = new Schema<UserDocument>(
   {
+    // The unique index makes MongoDB, not a read-then-write check, reject a second sign-up.
     email: { type: String, required: true, unique: true, maxlength: 254 },
     // Never loaded unless a query asks for it with `.select('+passwordHash')`.
     passwordHash: { type: String, required: true, select: false },
     role: { type: String, required: true, default: 'user' },
     tokenVersion: { type: Number, required: true, default: 0 },
   },
-  { timestamps: true },
+  { timestamps: true, bufferCommands: false },
 );
 sanitizeQueryFilters(userSchema);
 
-export const User = mongoose.model<UserDocument>('User', userSchema);
+// Named AuthUser (collection auth_users) so it never collides with a `User` model of the app.
+export const User = mongoose.model<UserDocument>('AuthUser', userSchema, 'auth_users');
 
 const OBJECT_ID_PATTERN = /^[0-9a-f]{24}$/i;
 const DUPLICATE_KEY = 11000;

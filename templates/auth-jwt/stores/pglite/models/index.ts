@@ -14,12 +14,21 @@ export async function openAuthStores(): Promise<AuthStores> {
   try {
     await mkdir(dataDir, { recursive: true });
     db = await PGlite.create(dataDir);
-    await applySchema(toSqlClient(db));
   } catch (error) {
     throw new Error(`Could not open the PGlite database in PGLITE_DATA_DIR (${describeError(error)})`);
   }
+  try {
+    return await createPgliteAuthStores(db);
+  } catch (error) {
+    await db.close().catch(() => undefined);
+    throw new Error(`Could not prepare the PGlite database in PGLITE_DATA_DIR (${describeError(error)})`);
+  }
+}
 
+/** The auth stores on an already open PGlite database (also in memory: `new PGlite()`). */
+export async function createPgliteAuthStores(db: PGlite): Promise<AuthStores> {
   const client = toSqlClient(db);
+  await applySchema(client);
   return {
     users: createSqlUserStore(client),
     refreshTokens: createSqlRefreshTokenStore(client),
@@ -28,7 +37,7 @@ export async function openAuthStores(): Promise<AuthStores> {
   };
 }
 
-// PGlite is a single connection that queues queries itself; no transactions are needed here.
+// PGlite is a single connection that queues queries itself, so statements never interleave.
 function toSqlClient(db: PGlite): SqlClient {
   return {
     async query<T>(text: string, params: readonly unknown[] = []) {
@@ -40,6 +49,5 @@ function toSqlClient(db: PGlite): SqlClient {
 
 function describeError(error: unknown): string {
   if (!(error instanceof Error)) return String(error);
-  // Connection failures can arrive as an AggregateError with an empty message but a code.
   return error.message || (error as { code?: string }).code || error.name;
 }

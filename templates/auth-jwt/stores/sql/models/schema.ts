@@ -1,6 +1,7 @@
 /**
- * The few things the SQL stores need from a database driver. `pg` and PGlite both fit it
- * with a two-line adapter (see index.ts), so these files work unchanged on either.
+ * The few things the SQL stores need from a database driver. `pg` and PGlite both fit it with a
+ * two-line adapter (see index.ts), so user.ts, tokenBlacklist.ts and this file are the same for
+ * both. Every query is parameterized ($1, $2, ...): values never become part of the SQL text.
  */
 export interface SqlClient {
   query<T>(text: string, params?: readonly unknown[]): Promise<{ rows: T[] }>;
@@ -9,7 +10,8 @@ export interface SqlClient {
 /** Postgres error code for a unique violation. */
 export const UNIQUE_VIOLATION = '23505';
 
-// Every statement is idempotent, so the schema can be applied on every start-up.
+// Every statement is idempotent, so index.ts applies the schema on every start-up (there is no
+// separate migrate step to forget). Change it by adding statements, never by editing old ones.
 // Tables are prefixed with `auth_` so they never collide with the app's own `users` table.
 export const SCHEMA_STATEMENTS: readonly string[] = [
   `CREATE TABLE IF NOT EXISTS auth_users (
