@@ -155,3 +155,51 @@ export async function startExpectingExit(dir, env, timeoutMs = 10_000) {
   clearTimeout(timer);
   return { code, stdout, stderr, ms: Date.now() - started };
 }
+
+/**
+ * A TCP proxy on a free local port in front of `target`, for tests that need the network to a real server to
+ * fail the way networks do. `blackhole()` keeps every connection open but lets no byte through (new ones are
+ * accepted and held), so clients can only give up through their own timeouts; `forward()` ends the held
+ * connections and passes traffic again.
+ * @param {{ host: string, port: number }} target
+ */
+export async function startTcpProxy(target) {
+  /** @type {Set<net.Socket>} */
+  const sockets = new Set();
+  let forwarding = true;
+  const track = (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.on('error', () => socket.destroy());
+  };
+  const server = net.createServer((client) => {
+    track(client);
+    if (!forwarding) return; // held until forward() ends it
+    const upstream = net.connect(target.port, target.host);
+    track(upstream);
+    client.on('data', (chunk) => forwarding && upstream.write(chunk));
+    upstream.on('data', (chunk) => forwarding && client.write(chunk));
+    client.on('close', () => upstream.destroy());
+    upstream.on('close', () => client.destroy());
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(undefined)));
+  const { port } = /** @type {net.AddressInfo} */ (server.address());
+  const dropAll = () => {
+    for (const socket of sockets) socket.destroy();
+  };
+  return {
+    port,
+    blackhole: () => {
+      forwarding = false;
+    },
+    forward: () => {
+      // Connections that lost bytes while blackholed cannot resume a protocol; end them all.
+      dropAll();
+      forwarding = true;
+    },
+    close: () => {
+      dropAll();
+      return new Promise((resolve) => server.close(() => resolve(undefined)));
+    },
+  };
+}
