@@ -8,7 +8,7 @@ import type { PlannedFile } from '../plan/types.js';
 export interface Journal {
   /** Files the run created, in creation order. */
   created: string[];
-  /** Files the run replaced, with their previous bytes. */
+  /** Files the run replaced or deleted, with their previous bytes. */
   replaced: Array<{ path: string; before: string }>;
   /** Directories the run created, parents first. */
   directories: string[];
@@ -20,6 +20,10 @@ export interface Journal {
  */
 export function assertWritable(files: PlannedFile[]): void {
   for (const file of files) {
+    if (file.action === 'remove') {
+      assertRemovable(file.path);
+      continue;
+    }
     let dir = path.dirname(file.path);
     while (!fs.existsSync(dir)) dir = path.dirname(dir);
     try {
@@ -34,20 +38,48 @@ export function assertWritable(files: PlannedFile[]): void {
   }
 }
 
+function assertRemovable(file: string): void {
+  try {
+    fs.accessSync(path.dirname(file), fs.constants.W_OK);
+  } catch (error) {
+    throw new CliError(`Cannot remove ${file}: ${(error as Error).message}.`, {
+      hint: 'Make the project writable for your user (check ownership and permissions), then run again. Nothing was changed.',
+    });
+  }
+}
+
 /**
- * Writes every created/updated file atomically (temp file in the same folder, then rename). If any write
- * fails, everything written so far is restored and the error is rethrown: files are fully updated or untouched.
+ * Test-only hook: BACKTERNITY_TEST_FAIL_AFTER_WRITES=N makes the run fail right after its N-th write, so the
+ * e2e tests can prove a failure part-way restores every file. Unset (always, outside tests) it does nothing.
+ */
+function failAfterWrites(): number | undefined {
+  const value = process.env.BACKTERNITY_TEST_FAIL_AFTER_WRITES;
+  return value === undefined || value === '' ? undefined : Number(value);
+}
+
+/**
+ * Writes (or deletes) every file the plan changes, in the plan's order, atomically each (temp file in the
+ * same folder, then rename). The caller passes the manifest last, so it only changes once everything else
+ * has. If any step fails, everything done so far is restored and the error is rethrown.
  */
 export function applyFiles(files: PlannedFile[]): Journal {
   const journal: Journal = { created: [], replaced: [], directories: [] };
+  const failAfter = failAfterWrites();
+  let writes = 0;
   try {
     for (const file of files) {
-      if (file.action !== 'create' && file.action !== 'update') continue;
-      makeDirectories(path.dirname(file.path), journal);
-      const existed = file.before !== undefined;
-      writeAtomic(file.path, file.after);
-      if (existed) journal.replaced.push({ path: file.path, before: file.before as string });
-      else journal.created.push(file.path);
+      if (file.action === 'remove') {
+        if (file.before === undefined) continue;
+        fs.rmSync(file.path);
+        journal.replaced.push({ path: file.path, before: file.before });
+      } else {
+        makeDirectories(path.dirname(file.path), journal);
+        writeAtomic(file.path, file.after);
+        if (file.before !== undefined) journal.replaced.push({ path: file.path, before: file.before });
+        else journal.created.push(file.path);
+      }
+      writes++;
+      if (failAfter !== undefined && writes >= failAfter) throw new Error(`simulated failure after ${writes} write(s) (BACKTERNITY_TEST_FAIL_AFTER_WRITES)`);
     }
   } catch (error) {
     rollback(journal);
@@ -64,6 +96,7 @@ export function rollback(journal: Journal): string[] {
   const problems: string[] = [];
   for (const { path: file, before } of [...journal.replaced].reverse()) {
     try {
+      fs.mkdirSync(path.dirname(file), { recursive: true }); // a removed file's folder may be gone
       writeAtomic(file, before);
     } catch (error) {
       problems.push(`${file}: ${(error as Error).message}`);

@@ -2,12 +2,15 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { getComponent } from '../components/index.js';
 import { isStore, STORES, type Store } from '../components/types.js';
-import { applyFiles, assertWritable, rollback } from '../apply/apply.js';
+import { applyFiles, assertWritable, rollback, type Journal } from '../apply/apply.js';
 import { CliError } from '../errors.js';
 import { runInstall } from '../install/install.js';
+import { MANIFEST_FILE, readManifest, type InstalledComponent } from '../manifest/manifest.js';
 import { buildPlan } from '../plan/buildPlan.js';
-import { formatPlan } from '../plan/print.js';
-import { changedFiles, type Plan } from '../plan/types.js';
+import { planDiffs } from '../plan/diff.js';
+import { planToJson } from '../plan/json.js';
+import { display, formatPlan } from '../plan/print.js';
+import { changedFiles, conflictsRemaining, ownFileClashes, type ExistingFileMode, type Plan, type PlannedFile } from '../plan/types.js';
 import { detectProject } from '../project/detect.js';
 import type { ProjectInfo } from '../project/types.js';
 import { isInteractive } from '../ui/interactive.js';
@@ -20,18 +23,54 @@ export interface AddOptions {
   yes: boolean;
   dryRun: boolean;
   install: boolean;
+  overwrite?: boolean;
+  skipExisting?: boolean;
+  diff?: boolean;
+  json?: boolean;
 }
 
-/** Exit codes: 0 done, 1 error (nothing changed), 3 done but some files were kept as conflicts. */
+/**
+ * Exit codes (documented in `add --help`): 0 done · 1 error, nothing changed · 2 usage error · 3 done, but
+ * conflict markers remain in some files · 130 interrupted (everything restored).
+ */
+export const EXIT_ERROR = 1;
+export const EXIT_USAGE = 2;
 export const EXIT_CONFLICTS = 3;
+export const EXIT_INTERRUPTED = 130;
 
 export async function addCommand(componentName: string, options: AddOptions): Promise<number> {
-  const logger = createLogger();
+  try {
+    return await runAdd(componentName, options);
+  } catch (error) {
+    // CI reads stdout as JSON: an error is a JSON document there too (the handler still prints it to stderr).
+    if (options.json && error instanceof CliError) {
+      process.stdout.write(`${JSON.stringify({ error: { message: error.message, hint: error.hint ?? null, exitCode: error.exitCode } }, null, 2)}\n`);
+    }
+    throw error;
+  }
+}
+
+async function runAdd(componentName: string, options: AddOptions): Promise<number> {
+  if (options.overwrite && options.skipExisting) {
+    throw new CliError('--overwrite and --skip-existing cannot be used together.', {
+      hint: '--overwrite replaces existing files (after a backup); --skip-existing keeps them. Choose one.',
+      exitCode: EXIT_USAGE,
+    });
+  }
+  const dryRun = options.dryRun || Boolean(options.diff);
+  // With --json, stdout carries only the JSON document; everything for people goes to stderr.
+  const logger = createLogger(options.json ? process.stderr : process.stdout);
   const component = getComponent(componentName);
   const project = detectProject(path.resolve(options.cwd));
-  const store = await chooseStore(project, options, logger);
+  const installed = readManifest(project.root);
+  const store = await chooseStore(project, options, installed.manifest.components[component.name], logger);
   const manifest = component.resolve(project, { store: store.value });
-  const plan = buildPlan(project, manifest, { store: store.value, install: options.install && !options.dryRun });
+  const plan = buildPlan(project, manifest, {
+    store: store.value,
+    install: options.install && !dryRun,
+    mode: existingFileMode(options),
+    installed,
+  });
 
   const { colors } = logger;
   logger.info(
@@ -39,60 +78,126 @@ export async function addCommand(componentName: string, options: AddOptions): Pr
   );
   logger.line();
 
-  if (options.dryRun) {
+  const clashes = ownFileClashes(plan);
+  if (dryRun) {
     for (const line of formatPlan(plan, colors)) logger.info(line);
+    if (options.diff && !options.json) for (const { diff } of planDiffs(plan)) logger.info(diff.trimEnd());
     logger.line();
     logger.info(colors.yellow('Dry run: nothing was written.'));
-    return 0;
+    // A dry run answers with the code the real run would give, so CI can ask "would this conflict?".
+    const exitCode = clashes.length ? EXIT_ERROR : conflictsRemaining(plan).length ? EXIT_CONFLICTS : 0;
+    if (clashes.length) logger.warn(clashError(plan, clashes).message);
+    emitJson(options, plan, { dryRun, exitCode });
+    return exitCode;
   }
+  if (clashes.length) throw clashError(plan, clashes);
 
   const toWrite = changedFiles(plan);
   assertWritable(toWrite);
-  const journal = applyFiles(toWrite);
-
-  const hasNewDeps = Object.keys(plan.dependencies.added).length + Object.keys(plan.devDependencies.added).length > 0;
-  if (plan.install && (hasNewDeps || !hasNodeModules(project))) {
-    const abort = new AbortController();
-    const onInterrupt = () => abort.abort();
-    process.once('SIGINT', onInterrupt);
-    process.once('SIGTERM', onInterrupt);
-    const spinner = startSpinner(logger, `Installing dependencies with ${project.packageManager.name}`);
-    try {
-      await runInstall(project.packageManager.name, project.root, abort.signal);
-      spinner.succeed(`Installed dependencies with ${project.packageManager.name}`);
-    } catch (error) {
-      spinner.fail(abort.signal.aborted ? 'Install interrupted' : 'Install failed');
-      const problems = rollback(journal);
-      if (problems.length) logger.error(`Could not restore: ${problems.join('; ')}`);
-      if (abort.signal.aborted) throw new CliError('Interrupted: every file this run had changed was restored.', { exitCode: 130 });
-      throw annotateRollback(error);
-    } finally {
-      process.off('SIGINT', onInterrupt);
-      process.off('SIGTERM', onInterrupt);
-    }
-  }
+  await applyAndInstall(plan, toWrite, logger);
 
   for (const line of formatPlan(plan, colors)) logger.info(line);
-  printNextSteps(plan, logger);
-  const conflicts = plan.files.filter((file) => file.action === 'conflict');
+  if (toWrite.length > 0) printNextSteps(plan, logger);
+  const conflicts = conflictsRemaining(plan);
+  const exitCode = conflicts.length ? EXIT_CONFLICTS : 0;
   if (conflicts.length) {
-    logger.warn(`${conflicts.length} file(s) already existed with different content and were kept as they are (exit code ${EXIT_CONFLICTS}).`);
-    return EXIT_CONFLICTS;
+    logger.line();
+    logger.warn(
+      `Conflict markers remain in ${conflicts.map((file) => display(plan, file.path)).join(', ')}: your edits and the template's overlap there. ` +
+        `Keep what you want between <<<<<<< and >>>>>>>, delete the markers, then run again (exit code ${EXIT_CONFLICTS}).`,
+    );
   }
-  return 0;
+  emitJson(options, plan, { dryRun, exitCode });
+  return exitCode;
+}
+
+function existingFileMode(options: AddOptions): ExistingFileMode {
+  if (options.overwrite) return 'overwrite';
+  if (options.skipExisting) return 'skip-existing';
+  return 'merge';
+}
+
+function emitJson(options: AddOptions, plan: Plan, outcome: { dryRun: boolean; exitCode: number }): void {
+  if (!options.json) return;
+  process.stdout.write(`${JSON.stringify(planToJson(plan, { ...outcome, withDiff: Boolean(options.diff) }), null, 2)}\n`);
+}
+
+/**
+ * A file the user wrote stands where a component file goes (it is not in backternity.json and differs from
+ * the template). Nothing is written: only the user can say whether to keep it or take the template.
+ */
+function clashError(plan: Plan, clashes: PlannedFile[]): CliError {
+  const list = clashes.map((file) => `  ${display(plan, file.path)}`).join('\n');
+  return new CliError(`${clashes.length} file(s) where ${plan.component} installs its files are your own (not installed by backternity):\n${list}`, {
+    hint:
+      'Nothing was changed. Choose one, then run again:\n' +
+      '  --skip-existing   keep your files as they are (only missing files are created)\n' +
+      `  --overwrite       take the templates; your files are first saved under .backternity/backup/\n` +
+      '  or move your files elsewhere.',
+  });
+}
+
+/**
+ * Writes the plan (the manifest last) and installs dependencies as one transaction: an error, a failed
+ * install or Ctrl-C/SIGTERM at any point restores every file the run changed, the manifest included.
+ */
+async function applyAndInstall(plan: Plan, toWrite: PlannedFile[], logger: Logger): Promise<void> {
+  const project = plan.project;
+  const abort = new AbortController();
+  const onInterrupt = () => abort.abort();
+  process.once('SIGINT', onInterrupt);
+  process.once('SIGTERM', onInterrupt);
+  let journal: Journal | undefined;
+  try {
+    journal = applyFiles(toWrite);
+    const hasNewDeps = Object.keys(plan.dependencies.added).length + Object.keys(plan.devDependencies.added).length > 0;
+    if (plan.install && !abort.signal.aborted && (hasNewDeps || !hasNodeModules(project))) {
+      const spinner = startSpinner(logger, `Installing dependencies with ${project.packageManager.name}`);
+      try {
+        await runInstall(project.packageManager.name, project.root, abort.signal);
+        spinner.succeed(`Installed dependencies with ${project.packageManager.name}`);
+      } catch (error) {
+        spinner.fail(abort.signal.aborted ? 'Install interrupted' : 'Install failed');
+        throw error;
+      }
+    }
+    if (abort.signal.aborted) throw new Error('interrupted');
+  } catch (error) {
+    const problems = journal ? rollback(journal) : [];
+    if (problems.length) logger.error(`Could not restore: ${problems.join('; ')}`);
+    if (abort.signal.aborted) {
+      throw new CliError(`Interrupted: every file this run had changed was restored (${MANIFEST_FILE} included).`, { exitCode: EXIT_INTERRUPTED });
+    }
+    throw journal ? annotateRollback(error) : error;
+  } finally {
+    process.off('SIGINT', onInterrupt);
+    process.off('SIGTERM', onInterrupt);
+  }
 }
 
 /**
  * `--db` wins; otherwise the app's dependencies decide; otherwise ask (interactive) or use mongodb, the
  * kit's default. Dependencies that point two ways are a question only a person or a flag can answer.
  */
-async function chooseStore(project: ProjectInfo, options: AddOptions, logger: Logger): Promise<{ value: Store; reason: string }> {
+async function chooseStore(
+  project: ProjectInfo,
+  options: AddOptions,
+  installed: InstalledComponent | undefined,
+  logger: Logger,
+): Promise<{ value: Store; reason: string }> {
   if (options.db !== undefined) {
     if (!isStore(options.db)) {
       throw new CliError(`Unknown --db value "${options.db}".`, { hint: `Use one of: ${STORES.join(', ')}.` });
     }
+    if (installed && installed.options.store !== options.db) {
+      throw new CliError(`This app has auth-jwt installed with --db ${installed.options.store} (see ${MANIFEST_FILE}), not ${options.db}.`, {
+        hint: `Run with --db ${installed.options.store} (or without --db) to upgrade it; to switch stores, run \`backternity remove auth-jwt\` first. Nothing was changed.`,
+      });
+    }
     return { value: options.db, reason: '--db' };
   }
+  // An upgrade keeps the choices made at install time.
+  if (installed) return { value: installed.options.store, reason: `from ${MANIFEST_FILE}` };
   const hints = storeHints(project.dependencies);
   const interactive = isInteractive() && !options.yes;
   if (hints.length === 1 && hints[0]) return { value: hints[0].store, reason: `detected from ${hints[0].dependency}` };

@@ -1,32 +1,61 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { ComponentManifest, Store } from '../components/types.js';
+import type { ComponentFile, ComponentManifest, Store } from '../components/types.js';
 import { CliError } from '../errors.js';
+import {
+  backupRoot,
+  basePath,
+  relativePath,
+  sameManifest,
+  serializeManifest,
+  sha256,
+  type InstalledComponent,
+  type LoadedManifest,
+} from '../manifest/manifest.js';
+import { backternityVersion, templatesFingerprint } from '../manifest/version.js';
+import { hasConflictMarkers, mergeThreeWay, mergeWithoutBase } from '../merge/threeWay.js';
 import { patchEnv } from '../patch/env.js';
 import { patchGitignore } from '../patch/gitignore.js';
 import { patchPackageJson } from '../patch/packageJson.js';
 import { patchServerEntry } from '../patch/serverEntry.js';
 import type { ProjectInfo } from '../project/types.js';
-import { renderTemplate } from '../templating/render.js';
-import type { FileKind, Plan, PlannedFile } from './types.js';
+import { renderTemplate, targetFile } from '../templating/render.js';
+import type { ExistingFileMode, FileKind, Plan, PlannedFile } from './types.js';
 
 export interface PlanOptions {
   store: Store;
   install: boolean;
+  /** What to do with existing component files that differ from the template (default: merge). */
+  mode?: ExistingFileMode;
+  /** The app's installed-manifest as read before the run. */
+  installed: LoadedManifest;
+  /** Folder name under .backternity/backup for --overwrite backups (a timestamp). */
+  backupStamp?: string;
+}
+
+interface TemplateContext {
+  project: ProjectInfo;
+  component: string;
+  mode: ExistingFileMode;
+  previous: InstalledComponent | undefined;
+  templatesVersion: string;
+  backupDir: string;
 }
 
 /** Computes every change the run would make. Reads the project's files; writes nothing. */
 export function buildPlan(project: ProjectInfo, manifest: ComponentManifest, options: PlanOptions): Plan {
-  if (project.language === 'js') {
-    throw new CliError('This app is JavaScript; auth-jwt currently generates TypeScript only.', {
-      hint: 'Add TypeScript to the app (a tsconfig.json and .ts entry), or wait for JavaScript output support.',
-    });
-  }
-  const files: PlannedFile[] = manifest.files.map((file) => {
-    const target = path.join(project.srcDir, ...file.target.split('/'));
-    return templateFile(target, renderTemplate(fs.readFileSync(file.template, 'utf8'), file.target, project));
-  });
-  files.push(entryFile(project, manifest));
+  const previous = options.installed.manifest.components[manifest.name];
+  const context: TemplateContext = {
+    project,
+    component: manifest.name,
+    mode: options.mode ?? 'merge',
+    previous,
+    templatesVersion: templatesFingerprint(manifest.files),
+    backupDir: backupRoot(project.root, options.backupStamp ?? backupStamp()),
+  };
+  const templates = manifest.files.map((file) => templateFile(context, file));
+  const entry = entryFile(project, manifest);
+  const files: PlannedFile[] = [...templates, entry.file];
 
   const envPath = path.join(project.root, '.env');
   const env = patchEnv(read(envPath) ?? '', manifest.env, { header: `${manifest.name} (added by backternity)` });
@@ -47,41 +76,160 @@ export function buildPlan(project: ProjectInfo, manifest: ComponentManifest, opt
   const addedDeps = [...packageJson.added.dependencies, ...packageJson.added.devDependencies];
   files.push(patched(project.packageJsonPath, 'package-json', packageJson.source, addedDeps.length ? [`add ${addedDeps.join(', ')}`] : []));
 
+  const dependencies = pick(manifest.dependencies, packageJson.added.dependencies);
+  const devDependencies = pick(manifest.devDependencies, packageJson.added.devDependencies);
+  const installed: InstalledComponent = {
+    version: backternityVersion(),
+    templates: context.templatesVersion,
+    options: { store: options.store },
+    files: recordedFiles(project, templates, previous),
+    entry: entry.record,
+    env: {
+      '.env': union(previous?.env['.env'], [...env.added, ...env.filled]),
+      '.env.example': union(previous?.env['.env.example'], [...example.added, ...example.filled]),
+    },
+    dependencies: { ...previous?.dependencies, ...dependencies },
+    devDependencies: { ...previous?.devDependencies, ...devDependencies },
+    gitignore: union(previous?.gitignore, gitignore.added),
+  };
+  // A record whose content did not change keeps its version stamp, so the manifest stays byte-identical.
+  if (previous && sameRecordIgnoringVersion(previous, installed)) installed.version = previous.version;
+
+  files.push(...backupFiles(templates), ...baseFiles(project, manifest.name, templates));
+  files.push(manifestFile(options.installed, manifest.name, installed));
+
   return {
+    command: 'add',
     component: manifest.name,
     store: options.store,
     project,
     files,
-    dependencies: {
-      added: pick(manifest.dependencies, packageJson.added.dependencies),
-      alreadyPresent: packageJson.skipped,
-    },
-    devDependencies: { added: pick(manifest.devDependencies, packageJson.added.devDependencies) },
+    dependencies: { added: dependencies, alreadyPresent: packageJson.skipped },
+    devDependencies: { added: devDependencies },
     env: { added: env.added, filled: env.filled, kept: env.kept },
     install: options.install,
     nextSteps: manifest.nextSteps,
+    installed,
   };
 }
 
 /**
- * A template lands only where nothing is, or where the same bytes already are. A different file at that
- * path is the user's: it is kept as it is and reported as a conflict, never overwritten.
+ * The status of one component file, from three versions: on disk now, as recorded at install (the base)
+ * and the current template. The user's bytes are never dropped: an edited file is merged, kept, or (with
+ * --overwrite) backed up before the template replaces it.
  */
-function templateFile(target: string, content: string): PlannedFile {
+function templateFile(context: TemplateContext, file: ComponentFile): PlannedFile {
+  const { project, mode, previous } = context;
+  const target = targetFile(project.srcDir, file.target, project);
+  const relative = relativePath(project.root, target);
+  const template = renderTemplate(fs.readFileSync(file.template, 'utf8'), file.target, project);
   const before = read(target);
-  if (before === undefined) return { path: target, kind: 'template', action: 'create', before, after: content, notes: [] };
-  if (before === content) return { path: target, kind: 'template', action: 'identical', before, after: content, notes: [] };
-  return {
+  const recorded = previous?.files[relative];
+  const fresh = { sha256: sha256(template), base: template };
+  const kept = recorded ? { sha256: recorded.sha256, base: recordedBase(project.root, context.component, relative, recorded.sha256) } : undefined;
+  const plan = (action: PlannedFile['action'], after: string, notes: string[], extra: Partial<PlannedFile> = {}): PlannedFile => ({
     path: target,
     kind: 'template',
-    action: 'conflict',
+    action,
     before,
-    after: before,
-    notes: ['exists with different content; kept your version (compare it with the template by hand)'],
-  };
+    after,
+    notes,
+    template,
+    record: fresh,
+    ...extra,
+  });
+  const backup = (): Partial<PlannedFile> => ({ backup: path.join(context.backupDir, ...relative.split('/')) });
+
+  if (before === undefined) {
+    if (recorded && mode !== 'overwrite') {
+      return plan('skip', '', ['you deleted it; not recreated (--overwrite restores it)'], { before, after: '', record: kept });
+    }
+    return plan('create', template, []);
+  }
+  if (before === template) return plan('identical', before, []);
+
+  if (!recorded) {
+    if (mode === 'skip-existing') return plan('skip', before, ['your own file (not installed by backternity); kept'], { record: undefined });
+    if (mode === 'overwrite') return plan('update', template, [`your own file replaced; saved to ${backupNote(project, context, relative)}`], backup());
+    return plan('conflict', before, ['your own file (not installed by backternity)'], { ownFile: true, record: undefined });
+  }
+
+  const editedByUser = sha256(before) !== recorded.sha256;
+  const templateChanged = recorded.sha256 !== fresh.sha256;
+  if (!editedByUser) {
+    if (mode === 'skip-existing') return plan('skip', before, ['template changed; kept as installed (--skip-existing)'], { record: kept });
+    return plan('update', template, ['template changed; you had not edited it']);
+  }
+  if (mode === 'overwrite') return plan('update', template, [`template taken; your version saved to ${backupNote(project, context, relative)}`], backup());
+  if (!templateChanged) {
+    const markers = hasConflictMarkers(before);
+    return plan('skip', before, [markers ? 'still has conflict markers: resolve the <<<<<<< blocks' : 'your edits kept (the template did not change)'], {
+      conflicts: markers ? 1 : 0,
+    });
+  }
+  if (mode === 'skip-existing') return plan('skip', before, ['edited by you, template changed; kept as is (--skip-existing)'], { record: kept });
+
+  const labels = { ours: `yours (${relative})`, theirs: `${context.component} template ${context.templatesVersion}` };
+  const merged = kept?.base !== undefined ? mergeThreeWay(before, kept.base, template, labels) : mergeWithoutBase(before, template, labels);
+  if (merged.text === before) return plan('skip', before, ['your version already has the template changes']);
+  const notes =
+    merged.conflicts === 0
+      ? ['merged: your edits and the template changes did not overlap']
+      : [`${merged.conflicts} conflict(s) marked with <<<<<<< / >>>>>>>: resolve them${kept?.base === undefined ? ' (no recorded base: every difference is marked)' : ''}`];
+  return plan('conflict', merged.text, notes, { conflicts: merged.conflicts });
 }
 
-function entryFile(project: ProjectInfo, manifest: ComponentManifest): PlannedFile {
+/** The recorded base, if its sidecar is still there and still holds what the manifest says. */
+function recordedBase(root: string, component: string, relative: string, expected: string): string | undefined {
+  const base = read(basePath(root, component, relative));
+  return base !== undefined && sha256(base) === expected ? base : undefined;
+}
+
+function backupNote(project: ProjectInfo, context: TemplateContext, relative: string): string {
+  return relativePath(project.root, path.join(context.backupDir, ...relative.split('/')));
+}
+
+function backupStamp(): string {
+  return new Date().toISOString().replace(/[:.]/g, '-');
+}
+
+/** The manifest's file records: every planned component file that is ours, plus records of files no longer in the templates. */
+function recordedFiles(project: ProjectInfo, templates: PlannedFile[], previous: InstalledComponent | undefined): Record<string, { sha256: string }> {
+  const files: Record<string, { sha256: string }> = {};
+  const planned = new Set(templates.map((file) => relativePath(project.root, file.path)));
+  for (const [relative, record] of Object.entries(previous?.files ?? {})) {
+    if (!planned.has(relative)) files[relative] = record;
+  }
+  for (const file of templates) if (file.record) files[relativePath(project.root, file.path)] = { sha256: file.record.sha256 };
+  return files;
+}
+
+function backupFiles(templates: PlannedFile[]): PlannedFile[] {
+  return templates
+    .filter((file) => file.backup !== undefined && file.before !== undefined && file.action === 'update')
+    .map((file) => ({ path: file.backup as string, kind: 'backup' as const, action: 'create' as const, before: undefined, after: file.before as string, notes: [] }));
+}
+
+/** The recorded bases (sidecars) for the next three-way merge: the component's version of each file. */
+function baseFiles(project: ProjectInfo, component: string, templates: PlannedFile[]): PlannedFile[] {
+  return templates
+    .filter((file) => file.record?.base !== undefined)
+    .map((file) => patched(basePath(project.root, component, relativePath(project.root, file.path)), 'base', file.record?.base as string, []));
+}
+
+function manifestFile(loaded: LoadedManifest, component: string, installed: InstalledComponent): PlannedFile {
+  const next = { ...loaded.manifest, components: { ...loaded.manifest.components, [component]: installed } };
+  const same = sameManifest(loaded.text, next);
+  const after = same ? (loaded.text as string) : serializeManifest(next);
+  const action = loaded.text === undefined ? 'create' : same ? 'identical' : 'update';
+  return { path: loaded.path, kind: 'manifest', action, before: loaded.text, after, notes: [] };
+}
+
+function sameRecordIgnoringVersion(a: InstalledComponent, b: InstalledComponent): boolean {
+  return serializeManifest({ format: 1, components: { x: { ...a, version: '' } } }) === serializeManifest({ format: 1, components: { x: { ...b, version: '' } } });
+}
+
+function entryFile(project: ProjectInfo, manifest: ComponentManifest): { file: PlannedFile; record: InstalledComponent['entry'] } {
   const entry = project.entry;
   const manual = manualEntryLines(project, manifest);
   if (!entry) {
@@ -90,9 +238,11 @@ function entryFile(project: ProjectInfo, manifest: ComponentManifest): PlannedFi
     });
   }
   const source = fs.readFileSync(entry.path, 'utf8');
+  const routerImport = importSpecifier(project, entry.path, manifest.mount.routerModule);
+  const connectImport = importSpecifier(project, entry.path, manifest.mount.connectModule);
   const result = patchServerEntry(source, entry.path, {
-    routerImport: importSpecifier(project, entry.path, manifest.mount.routerModule),
-    connectImport: importSpecifier(project, entry.path, manifest.mount.connectModule),
+    routerImport,
+    connectImport,
     mountPath: manifest.mount.path,
     syntax: project.sourceSyntax,
     awaitConnect: project.topLevelAwait,
@@ -103,7 +253,10 @@ function entryFile(project: ProjectInfo, manifest: ComponentManifest): PlannedFi
       hint: `Add these lines by hand (after your middleware, before your 404/error handlers), then run again:\n${result.manual.map((line) => `    ${line}`).join('\n')}`,
     });
   }
-  return patched(entry.path, 'entry', result.source, result.status === 'patched' ? result.changes : []);
+  return {
+    file: patched(entry.path, 'entry', result.source, result.status === 'patched' ? result.changes : []),
+    record: { file: relativePath(project.root, entry.path), mountPath: manifest.mount.path, imports: [routerImport, connectImport] },
+  };
 }
 
 function manualEntryLines(project: ProjectInfo, manifest: ComponentManifest): string {
@@ -123,7 +276,7 @@ function importSpecifier(project: ProjectInfo, entryPath: string, modulePath: st
   return relative + project.importExtension;
 }
 
-function patched(file: string, kind: FileKind, after: string, notes: string[]): PlannedFile {
+export function patched(file: string, kind: FileKind, after: string, notes: string[]): PlannedFile {
   const before = read(file);
   const action = before === undefined ? 'create' : before === after ? 'identical' : 'update';
   return { path: file, kind, action, before, after, notes: action === 'identical' ? [] : notes };
@@ -136,7 +289,7 @@ function describeEnv(result: { added: string[]; filled: string[] }): string[] {
   return notes;
 }
 
-function read(file: string): string | undefined {
+export function read(file: string): string | undefined {
   try {
     return fs.readFileSync(file, 'utf8');
   } catch (error) {
@@ -149,4 +302,8 @@ function read(file: string): string | undefined {
 
 function pick(source: Record<string, string>, keys: string[]): Record<string, string> {
   return Object.fromEntries(keys.filter((key) => key in source).map((key) => [key, source[key] as string]));
+}
+
+function union(previous: readonly string[] | undefined, added: readonly string[]): string[] {
+  return [...new Set([...(previous ?? []), ...added])];
 }

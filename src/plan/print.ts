@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Colors } from '../ui/colors.js';
-import type { FileAction, Plan } from './types.js';
+import { changedFiles, visibleFiles, type FileAction, type Plan, type PlannedFile } from './types.js';
 
 const LABEL_WIDTH = 10;
 
@@ -12,13 +12,20 @@ export function formatPlan(plan: Plan, colors: Colors): string[] {
     identical: colors.dim,
     conflict: colors.yellow,
     skip: colors.dim,
+    remove: colors.red,
   };
-  const width = Math.max(...plan.files.map((file) => display(plan, file.path).length));
-  const lines = plan.files.map((file) => {
-    const label = paint[file.action](file.action.padEnd(LABEL_WIDTH));
+  const files = visibleFiles(plan);
+  const width = Math.max(...files.map((file) => display(plan, file.path).length));
+  const lines = files.map((file) => {
+    const label = paint[file.action](labelOf(file).padEnd(LABEL_WIDTH));
     const notes = file.notes.length ? `  ${colors.dim(file.notes.join('; '))}` : '';
     return `  ${label} ${display(plan, file.path).padEnd(width)}${notes}`.trimEnd();
   });
+  const backups = plan.files.filter((file) => file.kind === 'backup');
+  if (backups.length && backups[0]) {
+    lines.push(colors.dim(`  ${backups.length} replaced file(s) backed up under ${backupFolder(plan, backups[0])}/`));
+  }
+  if (plan.command === 'remove') return lines;
 
   const deps = Object.entries({ ...plan.dependencies.added, ...plan.devDependencies.added });
   lines.push('');
@@ -36,7 +43,19 @@ export function formatPlan(plan: Plan, colors: Colors): string[] {
     plan.env.kept.length ? `kept your ${plan.env.kept.join(', ')}` : '',
   ].filter(Boolean);
   lines.push(`Environment (.env): ${envParts.length ? envParts.join('; ') : 'nothing to change'}`);
+  if (changedFiles(plan).length === 0) lines.push('', colors.green('Nothing to change: everything is up to date.'));
   return lines;
+}
+
+/** A merged file reads `merged` when clean, `conflict` when markers were written. */
+function labelOf(file: PlannedFile): string {
+  if (file.action === 'conflict' && !file.ownFile && file.conflicts === 0) return 'merged';
+  return file.action;
+}
+
+/** `.backternity/backup/<stamp>/src/x.ts` → `.backternity/backup/<stamp>`. */
+function backupFolder(plan: Plan, backup: PlannedFile): string {
+  return display(plan, backup.path).split('/').slice(0, 3).join('/');
 }
 
 export function display(plan: Plan, file: string): string {

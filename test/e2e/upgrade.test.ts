@@ -1,0 +1,268 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeSandbox, repoRoot, runCli } from '../../scripts/sandbox.mjs';
+
+/**
+ * Upgrades never lose a line the user wrote: scaffold with template version A, edit generated files, move
+ * the templates to version B (a copy under BACKTERNITY_TEMPLATES_DIR), re-run, and check every file status,
+ * the manifest, the flags, `diff`, `remove` and rollback of a run that fails part-way.
+ */
+const ADD = ['add', 'auth-jwt', '--yes', '--no-install'];
+const ENTRY = 'src/server.ts';
+
+interface Box {
+  dir: string;
+  templates: string;
+  cleanup: () => void;
+}
+
+function setup(): Box {
+  const sandbox = makeSandbox('ts-esm-nodenext');
+  const templates = fs.mkdtempSync(path.join(os.tmpdir(), 'backternity-templates-'));
+  fs.cpSync(path.join(repoRoot, 'templates'), templates, { recursive: true });
+  return {
+    dir: sandbox.dir,
+    templates,
+    cleanup: () => {
+      sandbox.cleanup();
+      fs.rmSync(templates, { recursive: true, force: true });
+    },
+  };
+}
+
+function run(box: Box, args: string[], env: Record<string, string> = {}) {
+  return runCli(args, { cwd: box.dir, env: { BACKTERNITY_TEMPLATES_DIR: box.templates, ...env } });
+}
+
+const read = (box: Box, file: string) => fs.readFileSync(path.join(box.dir, file), 'utf8');
+const write = (box: Box, file: string, text: string) => fs.writeFileSync(path.join(box.dir, file), text);
+const template = (box: Box, file: string) => path.join(box.templates, 'auth-jwt', 'base', ...file.split('/'));
+const editTemplate = (box: Box, file: string, edit: (text: string) => string) =>
+  fs.writeFileSync(template(box, file), edit(fs.readFileSync(template(box, file), 'utf8')));
+const manifest = (box: Box) => JSON.parse(read(box, 'backternity.json'));
+
+/** Every file under the app (but node_modules and .data) with its bytes. */
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (current: string) => {
+    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
+      if (entry.name === 'node_modules' || entry.name === '.data') continue;
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) walk(full);
+      else files[path.relative(dir, full)] = fs.readFileSync(full, 'base64');
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+function replaceFirstLine(text: string, line: string): string {
+  return line + text.slice(text.indexOf('\n'));
+}
+
+describe('upgrading an installed component keeps every line the user wrote', () => {
+  let box: Box;
+  let originalEntry: string;
+  let originalPackage: unknown;
+  let versionA: string;
+  let upgrade: ReturnType<typeof run>;
+
+  beforeAll(() => {
+    box = setup();
+    originalEntry = read(box, ENTRY);
+    originalPackage = JSON.parse(read(box, 'package.json'));
+    const first = run(box, [...ADD, '--db', 'pglite']);
+    expect(first.stderr).toBe('');
+    expect(first.code).toBe(0);
+    versionA = manifest(box).components['auth-jwt'].templates;
+
+    // The user edits two generated files: one far from what B changes, one on the very line B changes.
+    write(box, 'src/routes/auth.ts', `// my own note at the top\n${read(box, 'src/routes/auth.ts')}`);
+    write(box, 'src/config/auth.ts', replaceFirstLine(read(box, 'src/config/auth.ts'), "import { createSecretKey, type KeyObject } from 'node:crypto'; // mine"));
+    // Version B of the templates: an untouched file, the far-edited file and the same-line file all change.
+    editTemplate(box, 'utils/response.ts', (text) => `${text}\n// v2: response helpers\n`);
+    editTemplate(box, 'routes/auth.ts', (text) => `${text}\n// v2: routes\n`);
+    editTemplate(box, 'config/auth.ts', (text) => replaceFirstLine(text, "import { createSecretKey, type KeyObject } from 'node:crypto'; // v2"));
+    upgrade = run(box, ADD);
+  });
+  afterAll(() => box?.cleanup());
+
+  it('records what it installed in backternity.json: version, options, hashes, env keys, patches', () => {
+    const record = manifest(box).components['auth-jwt'];
+    expect(record.options).toEqual({ store: 'pglite' });
+    expect(record.files['src/utils/response.ts'].sha256).toMatch(/^[0-9a-f]{64}$/);
+    expect(record.entry).toMatchObject({ file: ENTRY, mountPath: '/api/auth' });
+    expect(record.env['.env']).toContain('JWT_SECRET');
+    expect(record.dependencies).toHaveProperty('jsonwebtoken');
+    expect(record.gitignore).toContain('.env');
+    expect(read(box, 'backternity.json').endsWith('}\n')).toBe(true);
+    expect(fs.existsSync(path.join(box.dir, '.backternity/base/auth-jwt/src/routes/auth.ts.base'))).toBe(true);
+  });
+
+  it('updates the untouched file, merges the far edit, marks the overlapping one and exits 3', () => {
+    expect(upgrade.code).toBe(3);
+    expect(upgrade.stdout).toMatch(/update\s+src\/utils\/response\.ts/);
+    expect(upgrade.stdout).toMatch(/merged\s+src\/routes\/auth\.ts/);
+    expect(upgrade.stdout).toMatch(/conflict\s+src\/config\/auth\.ts/);
+    expect(upgrade.stdout).toMatch(/Conflict markers remain in src\/config\/auth\.ts/);
+
+    expect(read(box, 'src/utils/response.ts')).toContain('// v2: response helpers');
+    const routes = read(box, 'src/routes/auth.ts');
+    expect(routes.startsWith('// my own note at the top\n')).toBe(true);
+    expect(routes).toContain('// v2: routes');
+    expect(routes).not.toMatch(/^<<<<<<< /m);
+
+    const config = read(box, 'src/config/auth.ts');
+    expect(config).toMatch(/^<<<<<<< yours \(src\/config\/auth\.ts\)\n.*\/\/ mine\n=======\n.*\/\/ v2\n>>>>>>> auth-jwt template [0-9a-f]{12}\n/m);
+  });
+
+  it('moves the manifest to version B and keeps the merge base at B for edited files', () => {
+    const record = manifest(box).components['auth-jwt'];
+    expect(record.templates).not.toBe(versionA);
+    const base = fs.readFileSync(path.join(box.dir, '.backternity/base/auth-jwt/src/routes/auth.ts.base'), 'utf8');
+    expect(base).toContain('// v2: routes');
+    expect(base).not.toContain('// my own note');
+  });
+
+  it('a run with nothing new changes no byte (conflict markers still reported)', () => {
+    const before = snapshot(box.dir);
+    const again = run(box, ADD);
+    expect(again.code).toBe(3);
+    expect(again.stdout).toMatch(/skip\s+src\/config\/auth\.ts\s+still has conflict markers/);
+    expect(snapshot(box.dir)).toEqual(before);
+
+    // Once the user resolves the markers, a re-run is clean and says so.
+    write(box, 'src/config/auth.ts', read(box, 'src/config/auth.ts').replace(/^<<<<<<< .*\n(.*\n)=======\n.*\n>>>>>>> .*\n/m, '$1'));
+    const resolved = snapshot(box.dir);
+    const clean = run(box, ADD);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toMatch(/Nothing to change/);
+    expect(snapshot(box.dir)).toEqual(resolved);
+  });
+
+  it('diff shows what differs from the current templates', () => {
+    editTemplate(box, 'middleware/auth.ts', (text) => `${text}\n// v3: middleware\n`);
+    const result = run(box, ['diff', 'auth-jwt']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/template changed\s+src\/middleware\/auth\.ts/);
+    expect(result.stdout).toMatch(/edited by you\s+src\/routes\/auth\.ts/);
+    expect(result.stdout).toMatch(/unchanged\s+src\/utils\/response\.ts/);
+    expect(result.stdout).toContain('+// v3: middleware');
+  });
+
+  it('--diff prints unified diffs and writes nothing', () => {
+    const before = snapshot(box.dir);
+    const result = run(box, [...ADD, '--diff']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('--- a/src/middleware/auth.ts');
+    expect(result.stdout).toContain('+++ b/src/middleware/auth.ts');
+    expect(result.stdout).toContain('+// v3: middleware');
+    expect(result.stdout).toMatch(/Dry run: nothing was written/);
+    expect(snapshot(box.dir)).toEqual(before);
+  });
+
+  it('--json prints the whole plan as JSON on stdout', () => {
+    const before = snapshot(box.dir);
+    const result = run(box, [...ADD, '--json', '--dry-run']);
+    expect(result.code).toBe(0);
+    const plan = JSON.parse(result.stdout);
+    expect(plan).toMatchObject({ command: 'add', component: 'auth-jwt', dryRun: true, exitCode: 0, changed: true });
+    const byPath = Object.fromEntries(plan.files.map((file: { path: string }) => [file.path, file]));
+    expect(byPath['src/middleware/auth.ts'].action).toBe('update');
+    expect(byPath['src/utils/response.ts'].action).toBe('identical');
+    expect(byPath['backternity.json'].action).toBe('update');
+    expect(result.stdout).not.toMatch(/JWT_SECRET=/);
+    expect(result.stderr).toMatch(/backternity add auth-jwt/);
+    expect(snapshot(box.dir)).toEqual(before);
+  });
+
+  it('--skip-existing leaves every existing component file as it is', () => {
+    const middleware = read(box, 'src/middleware/auth.ts');
+    const result = run(box, [...ADD, '--skip-existing']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/skip\s+src\/middleware\/auth\.ts/);
+    expect(read(box, 'src/middleware/auth.ts')).toBe(middleware);
+  });
+
+  it('a failure part-way restores every file, the manifest included', () => {
+    const before = snapshot(box.dir);
+    const result = run(box, ADD, { BACKTERNITY_TEST_FAIL_AFTER_WRITES: '2' });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/simulated failure/);
+    expect(result.stderr).toMatch(/restored/);
+    expect(snapshot(box.dir)).toEqual(before);
+  });
+
+  it('--overwrite takes the templates after backing up the edited files', () => {
+    const mine = read(box, 'src/routes/auth.ts');
+    const result = run(box, [...ADD, '--overwrite']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/update\s+src\/middleware\/auth\.ts/);
+    expect(read(box, 'src/routes/auth.ts')).not.toContain('// my own note');
+    expect(read(box, 'src/routes/auth.ts')).toContain('// v2: routes');
+    const backups = fs.readdirSync(path.join(box.dir, '.backternity/backup'));
+    expect(backups).toHaveLength(1);
+    expect(fs.readFileSync(path.join(box.dir, '.backternity/backup', backups[0] as string, 'src/routes/auth.ts'), 'utf8')).toBe(mine);
+  });
+
+  it('refuses a --db other than the installed store', () => {
+    const before = snapshot(box.dir);
+    const result = run(box, [...ADD, '--db', 'mongodb']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/installed with --db pglite/);
+    expect(snapshot(box.dir)).toEqual(before);
+  });
+
+  it('remove takes out unmodified files and its patches, and keeps edited files, .env and .gitignore', () => {
+    write(box, 'src/services/password.ts', `${read(box, 'src/services/password.ts')}// edited by me\n`);
+    const result = run(box, ['remove', 'auth-jwt', '--yes']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/remove\s+src\/routes\/auth\.ts/);
+    expect(result.stdout).toMatch(/skip\s+src\/services\/password\.ts\s+edited by you; kept/);
+    expect(fs.existsSync(path.join(box.dir, 'src/routes/auth.ts'))).toBe(false);
+    expect(fs.existsSync(path.join(box.dir, 'src/routes/notes.ts'))).toBe(true);
+    expect(fs.existsSync(path.join(box.dir, 'src/utils'))).toBe(false);
+    expect(read(box, 'src/services/password.ts')).toContain('// edited by me');
+    expect(read(box, ENTRY)).toBe(originalEntry);
+    expect(JSON.parse(read(box, 'package.json'))).toEqual(originalPackage);
+    expect(fs.existsSync(path.join(box.dir, 'backternity.json'))).toBe(false);
+    expect(fs.existsSync(path.join(box.dir, '.backternity/base'))).toBe(false);
+    expect(read(box, '.env')).toMatch(/^JWT_SECRET=/m);
+    expect(fs.existsSync(path.join(box.dir, '.env.example'))).toBe(false);
+  });
+});
+
+describe("the user's own files where component files go", () => {
+  let box: Box;
+  beforeAll(() => {
+    box = setup();
+    fs.mkdirSync(path.join(box.dir, 'src/routes'), { recursive: true });
+    write(box, 'src/routes/auth.ts', 'export const mine = true;\n');
+  });
+  afterAll(() => box?.cleanup());
+
+  it('stops before writing anything and names them with the ways out', () => {
+    const before = snapshot(box.dir);
+    const result = run(box, [...ADD, '--db', 'pglite']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/src\/routes\/auth\.ts/);
+    expect(result.stderr).toMatch(/--skip-existing/);
+    expect(result.stderr).toMatch(/--overwrite/);
+    expect(snapshot(box.dir)).toEqual(before);
+  });
+
+  it('--overwrite with --skip-existing is a usage error (exit 2)', () => {
+    const result = run(box, [...ADD, '--db', 'pglite', '--overwrite', '--skip-existing']);
+    expect(result.code).toBe(2);
+  });
+
+  it('--skip-existing keeps them and installs the rest; they stay unrecorded', () => {
+    const result = run(box, [...ADD, '--db', 'pglite', '--skip-existing']);
+    expect(result.code).toBe(0);
+    expect(read(box, 'src/routes/auth.ts')).toBe('export const mine = true;\n');
+    expect(manifest(box).components['auth-jwt'].files['src/routes/auth.ts']).toBeUndefined();
+    expect(fs.existsSync(path.join(box.dir, 'src/services/authService.ts'))).toBe(true);
+  });
+});
