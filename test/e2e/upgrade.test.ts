@@ -1,8 +1,9 @@
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, repoRoot, runCli } from '../../scripts/sandbox.mjs';
+import { cliPath, makeSandbox, repoRoot, runCli } from '../../scripts/sandbox.mjs';
 
 /**
  * Upgrades never lose a line the user wrote: scaffold with template version A, edit generated files, move
@@ -264,5 +265,38 @@ describe("the user's own files where component files go", () => {
     expect(read(box, 'src/routes/auth.ts')).toBe('export const mine = true;\n');
     expect(manifest(box).components['auth-jwt'].files['src/routes/auth.ts']).toBeUndefined();
     expect(fs.existsSync(path.join(box.dir, 'src/services/authService.ts'))).toBe(true);
+  });
+});
+
+describe('Ctrl-C during the install', () => {
+  let box: Box;
+  let bin: string;
+  beforeAll(() => {
+    box = setup();
+    // A package manager that signals it started, then hangs until it is stopped.
+    bin = fs.mkdtempSync(path.join(os.tmpdir(), 'backternity-bin-'));
+    fs.writeFileSync(path.join(bin, 'npm'), `#!/bin/sh\ntouch "${path.join(bin, 'started')}"\nexec sleep 60\n`, { mode: 0o755 });
+  });
+  afterAll(() => {
+    box?.cleanup();
+    fs.rmSync(bin, { recursive: true, force: true });
+  });
+
+  it('restores every file, leaves no manifest and exits 130', async () => {
+    const before = snapshot(box.dir);
+    const child = spawn(process.execPath, [cliPath, 'add', 'auth-jwt', '--yes', '--db', 'pglite'], {
+      cwd: box.dir,
+      env: { ...process.env, CI: 'true', NO_COLOR: '1', BACKTERNITY_TEMPLATES_DIR: box.templates, PATH: `${bin}${path.delimiter}${process.env.PATH}` },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    while (!fs.existsSync(path.join(bin, 'started'))) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fs.existsSync(path.join(box.dir, 'backternity.json'))).toBe(true);
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/Interrupted: every file this run had changed was restored/);
+    expect(snapshot(box.dir)).toEqual(before);
   });
 });
