@@ -21,14 +21,41 @@ export const TSC = {
  * Copies a fixture app into a fresh temp folder. Its node_modules is a link to this repo's, so the app's
  * dependencies (and the ones the CLI adds) resolve without a network install.
  * @param {string} fixture name of a folder under test/fixtures/apps
- * @param {{ folderName?: string }} [options] folderName lets a test put spaces or dots in the path
+ * @param {{ folderName?: string, packages?: Record<string, string> }} [options] folderName lets a test put
+ *   spaces or dots in the path; packages maps a package name to another folder of this repo's node_modules
+ *   (e.g. `{ express: 'express4' }`), for which the sandbox gets its own node_modules of links instead.
  */
 export function makeSandbox(fixture, options = {}) {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'backternity-'));
   const dir = path.join(base, options.folderName ?? fixture);
   fs.cpSync(path.join(fixturesDir, fixture), dir, { recursive: true });
-  fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  if (options.packages) linkNodeModules(path.join(dir, 'node_modules'), options.packages);
+  else fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   return { dir, cleanup: () => fs.rmSync(base, { recursive: true, force: true }) };
+}
+
+/**
+ * A real node_modules folder whose entries link to this repo's, except the remapped ones (`express` →
+ * node_modules/express4). Scoped folders (`@types`) are rebuilt one level deeper so `@types/express` can be
+ * remapped too. Node resolves a linked package's own dependencies from its real path, so they still work.
+ * @param {string} target
+ * @param {Record<string, string>} packages
+ */
+function linkNodeModules(target, packages) {
+  const source = path.join(repoRoot, 'node_modules');
+  const link = (name) => {
+    const real = path.join(source, packages[name] ?? name);
+    fs.symlinkSync(real, path.join(target, name), 'dir');
+  };
+  fs.mkdirSync(target);
+  for (const entry of fs.readdirSync(source)) {
+    if (!entry.startsWith('@')) {
+      link(entry);
+      continue;
+    }
+    fs.mkdirSync(path.join(target, entry));
+    for (const scoped of fs.readdirSync(path.join(source, entry))) link(`${entry}/${scoped}`);
+  }
 }
 
 /**

@@ -4,12 +4,13 @@ import { createRequire } from 'node:module';
 import type { Statement } from '@babel/types';
 import { CliError } from '../errors.js';
 import { findExpressApp } from '../patch/serverEntry.js';
-import { detectPackageManager } from './packageManager.js';
+import { detectPackageManager, resolvePackageManager } from './packageManager.js';
 import { parseSource } from '../patch/ast.js';
 import { relativeSpecifiers } from './source.js';
 import { detectStyle } from './style.js';
 import { readTsOptions, type TsOptions } from './tsconfig.js';
 import type { ProjectInfo, ServerEntry } from './types.js';
+import { workspaceMembers } from './workspace.js';
 
 type PackageJson = Record<string, unknown> & {
   main?: unknown;
@@ -22,9 +23,14 @@ type PackageJson = Record<string, unknown> & {
 const SOURCE_EXTENSIONS = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs'];
 const ENTRY_NAMES = ['server', 'app', 'index', 'main'];
 
+export interface DetectOptions {
+  /** `--package-manager`: overrides detection, but never in a way that would create a second lockfile. */
+  packageManager?: string | undefined;
+}
+
 /** Reads the target app once and answers every question the pipeline has about it. Writes nothing. */
-export function detectProject(cwd: string, env: NodeJS.ProcessEnv = process.env): ProjectInfo {
-  const { root, packageJson, packageJsonPath } = findExpressPackage(path.resolve(cwd));
+export function detectProject(cwd: string, env: NodeJS.ProcessEnv = process.env, options: DetectOptions = {}): ProjectInfo {
+  const { root, packageJson, packageJsonPath, workspaceRoot } = findExpressPackage(path.resolve(cwd));
   const dependencies = { ...(packageJson.devDependencies ?? {}), ...(packageJson.dependencies ?? {}) };
   const tsconfigPath = fs.existsSync(path.join(root, 'tsconfig.json')) ? path.join(root, 'tsconfig.json') : undefined;
   const tsOptions = tsconfigPath ? readTsOptions(tsconfigPath) : undefined;
@@ -33,6 +39,7 @@ export function detectProject(cwd: string, env: NodeJS.ProcessEnv = process.env)
   const language = entry ? (/\.(c|m)?ts$/.test(entry.path) ? 'ts' : 'js') : tsOptions ? 'ts' : 'js';
   const moduleSystem = detectModuleSystem(packageJson, language === 'ts' ? tsOptions : undefined, entry?.path);
   const entryAst = entry && entrySource !== undefined ? safeParse(entrySource, entry.path) : undefined;
+  const outputExtension = language === 'ts' ? '.ts' : ((/\.[cm]?js$/.exec(entry?.path ?? '')?.[0] ?? '.js') as '.js' | '.mjs' | '.cjs');
 
   return {
     root,
@@ -41,21 +48,34 @@ export function detectProject(cwd: string, env: NodeJS.ProcessEnv = process.env)
     language,
     moduleSystem,
     sourceSyntax: detectSourceSyntax(entryAst, language, moduleSystem),
-    importExtension: detectImportExtension(entryAst, language, moduleSystem, tsOptions),
+    importExtension: outputExtension === '.mjs' || outputExtension === '.cjs' ? outputExtension : detectImportExtension(entryAst, language, moduleSystem, tsOptions),
+    outputExtension,
+    esModuleInterop: language === 'js' || moduleSystem === 'esm' || tsOptions?.esModuleInterop === true || /^node/.test(tsOptions?.module ?? ''),
     topLevelAwait: supportsTopLevelAwait(language, moduleSystem, tsOptions),
     srcDir: detectSrcDir(root, entry?.path),
     entry,
     entryProblem,
     expressMajor: detectExpressMajor(root, dependencies.express),
-    packageManager: detectPackageManager(root, env),
-    style: detectStyle(entrySource, entryAst),
+    packageManager: options.packageManager === undefined ? detectPackageManager(root, env) : resolvePackageManager(root, options.packageManager),
+    workspaceRoot,
+    style: detectStyle(entrySource, entryAst, { root, file: entry?.path ?? path.join(root, `index${outputExtension}`) }),
     dependencies,
     tsconfigPath,
   };
 }
 
-/** The nearest package.json (walking up) that declares express. */
-function findExpressPackage(start: string): { root: string; packageJson: PackageJson; packageJsonPath: string } {
+interface ExpressPackage {
+  root: string;
+  packageJson: PackageJson;
+  packageJsonPath: string;
+  workspaceRoot: string | undefined;
+}
+
+/**
+ * The nearest package.json (walking up) that declares express. Run at a workspace root that does not, the
+ * one member package that does is the target; several are a choice only the user can make (`--cwd`).
+ */
+function findExpressPackage(start: string): ExpressPackage {
   if (!fs.existsSync(start)) {
     throw new CliError(`The directory ${start} does not exist.`, { hint: 'Pass --cwd <dir> pointing at your Express app.' });
   }
@@ -65,8 +85,9 @@ function findExpressPackage(start: string): { root: string; packageJson: Package
     if (fs.existsSync(file)) {
       const packageJson = readPackageJson(file);
       seen.push(file);
-      const declared = { ...(packageJson.dependencies ?? {}), ...(packageJson.devDependencies ?? {}) };
-      if ('express' in declared) return { root: dir, packageJson, packageJsonPath: file };
+      if (declaresExpress(packageJson)) return { root: dir, packageJson, packageJsonPath: file, workspaceRoot: enclosingWorkspace(dir) };
+      const member = dir === start ? workspaceMemberWithExpress(dir, packageJson) : undefined;
+      if (member) return member;
     }
     if (path.dirname(dir) === dir) break;
   }
@@ -78,6 +99,42 @@ function findExpressPackage(start: string): { root: string; packageJson: Package
   throw new CliError(`No package.json with express in its dependencies was found (looked at ${seen.join(', ')}).`, {
     hint: 'Add Express first (npm install express), or pass --cwd <dir> pointing at your Express app.',
   });
+}
+
+function declaresExpress(packageJson: PackageJson): boolean {
+  return 'express' in { ...(packageJson.dependencies ?? {}), ...(packageJson.devDependencies ?? {}) };
+}
+
+function workspaceMemberWithExpress(root: string, packageJson: PackageJson): ExpressPackage | undefined {
+  const members = workspaceMembers(root, packageJson);
+  if (!members) return undefined;
+  const withExpress = members.filter((member) => declaresExpress(readPackageJson(path.join(member, 'package.json'))));
+  if (withExpress.length > 1) {
+    const list = withExpress.map((member) => `  ${path.relative(root, member)}`).join('\n');
+    throw new CliError(`This is a workspace root, and ${withExpress.length} of its packages use express:\n${list}`, {
+      hint: `Choose one with --cwd, e.g. --cwd ${JSON.stringify(path.relative(root, withExpress[0] ?? root))}.`,
+    });
+  }
+  const [member] = withExpress;
+  if (!member) return undefined;
+  const packageJsonPath = path.join(member, 'package.json');
+  return { root: member, packageJson: readPackageJson(packageJsonPath), packageJsonPath, workspaceRoot: root };
+}
+
+/** The workspace root above `dir` whose member list includes it, if any. */
+function enclosingWorkspace(dir: string): string | undefined {
+  for (let parent = path.dirname(dir); parent !== path.dirname(parent); parent = path.dirname(parent)) {
+    const file = path.join(parent, 'package.json');
+    if (!fs.existsSync(file)) continue;
+    let packageJson: PackageJson;
+    try {
+      packageJson = JSON.parse(fs.readFileSync(file, 'utf8')) as PackageJson;
+    } catch {
+      continue;
+    }
+    if (workspaceMembers(parent, packageJson)?.includes(dir)) return parent;
+  }
+  return undefined;
 }
 
 function readPackageJson(file: string): PackageJson {

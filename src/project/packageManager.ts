@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { CliError } from '../errors.js';
 import type { PackageManagerName } from './types.js';
 
 const LOCKFILES: Array<[file: string, manager: PackageManagerName]> = [
@@ -52,4 +53,32 @@ function readPackageManagerField(file: string): PackageManagerName | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * `--package-manager <name>`: the user's word wins over detection, as long as it cannot leave the app with
+ * two lockfiles or contradict the `packageManager` field corepack enforces.
+ */
+export function resolvePackageManager(root: string, requested: string): { name: PackageManagerName; reason: string } {
+  if (!isPackageManagerName(requested)) {
+    throw new CliError(`Unknown --package-manager value "${requested}".`, { hint: `Use one of: ${NAMES.join(', ')}.` });
+  }
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    const field = readPackageManagerField(path.join(dir, 'package.json'));
+    if (field && field !== requested) {
+      throw new CliError(`--package-manager ${requested} contradicts the packageManager field (${field}) in ${path.join(dir, 'package.json')}.`, {
+        hint: `Drop --package-manager, or change the packageManager field first.`,
+      });
+    }
+    const lockfiles = LOCKFILES.filter(([file]) => fs.existsSync(path.join(dir, file)));
+    if (lockfiles.length > 0) {
+      if (lockfiles.some(([, name]) => name === requested)) return { name: requested, reason: '--package-manager' };
+      const found = lockfiles.map(([file]) => path.join(dir, file)).join(', ');
+      throw new CliError(`--package-manager ${requested} would create a second lockfile next to ${found}.`, {
+        hint: `Use ${lockfiles[0]?.[1]} (the lockfile's manager), or delete the old lockfile first if you are switching.`,
+      });
+    }
+    if (field || path.dirname(dir) === dir) break;
+  }
+  return { name: requested, reason: '--package-manager' };
 }

@@ -28,8 +28,18 @@ export interface ProjectInfo {
   moduleSystem: 'esm' | 'cjs';
   /** Source syntax of the app's files: `import` statements or `require` calls. */
   sourceSyntax: 'import' | 'require';
-  /** Suffix relative imports need ('.js' under NodeNext/Node16 ESM, '' otherwise). */
-  importExtension: '' | '.js';
+  /**
+   * Suffix the generated files' relative imports carry: '.js' under NodeNext/Node16 and JavaScript ESM,
+   * '.mjs'/'.cjs' when the app's files use those extensions, '' for CommonJS and bundler resolution.
+   */
+  importExtension: '' | '.js' | '.mjs' | '.cjs';
+  /** Extension of the generated files: '.ts' for TypeScript apps, else the entry's JavaScript extension. */
+  outputExtension: '.ts' | '.js' | '.mjs' | '.cjs';
+  /**
+   * Whether default imports of CommonJS packages work (`import express from 'express'`): false only for
+   * TypeScript compiled to CommonJS without `esModuleInterop`, where `import x = require('x')` is needed.
+   */
+  esModuleInterop: boolean;
   /** Whether `await` may stand at the top level of the entry module (ESM, and a TS module/target that allow it). */
   topLevelAwait: boolean;
   /** Absolute source directory (`<root>/src` or `<root>`). */
@@ -39,6 +49,8 @@ export interface ProjectInfo {
   entryProblem: string | undefined;
   expressMajor: number | undefined;
   packageManager: { name: PackageManagerName; reason: string };
+  /** Set when the app is a member of a workspace (npm/yarn `workspaces`, pnpm-workspace.yaml): its root. */
+  workspaceRoot: string | undefined;
   style: CodeStyle;
   /** dependencies ∪ devDependencies (name → range). */
   dependencies: Record<string, string>;

@@ -50,7 +50,7 @@ describe.each(FIXTURES)('backternity add auth-jwt --db pglite on $name', (fixtur
   it('copies the component into the source dir with the import style the app needs', () => {
     for (const file of GENERATED) expect(fs.existsSync(path.join(sandbox.dir, 'src', file)), file).toBe(true);
     const routes = read('src/routes/auth.ts');
-    const relativeImports = [...routes.matchAll(/from '(\.{1,2}\/[^']+)'/g)].map((match) => match[1] ?? '');
+    const relativeImports = [...routes.matchAll(/from ['"](\.{1,2}\/[^'"]+)['"]/g)].map((match) => match[1] ?? '');
     expect(relativeImports.length).toBeGreaterThan(0);
     for (const specifier of relativeImports) {
       expect(specifier.endsWith('.js')).toBe(fixture.importSuffix === '.js');
