@@ -212,7 +212,8 @@ function scriptCandidates(root: string, packageJson: PackageJson, isTypeScript: 
       files.push(...resolveLocal(root, cleaned));
       // `node dist/server.js` runs compiled output: the source the user edits is src/server.ts.
       if (isTypeScript) {
-        const mapped = cleaned.replace(/^(\.\/)?(dist|build|out|lib)\//, 'src/').replace(/\.(c|m)?js$/, '.$1ts');
+        // Scripts written on Windows may use backslashes (`node dist\server.js`).
+        const mapped = cleaned.replace(/^(\.[\\/])?(dist|build|out|lib)[\\/]/, 'src/').replace(/\.(c|m)?js$/, '.$1ts');
         if (mapped !== cleaned) files.push(...resolveLocal(root, mapped));
       }
     }

@@ -81,7 +81,8 @@ function semicolonEdits(source: string, ast: t.File): Edit[] {
   walk(ast.program, (node, ancestors) => {
     if (!SEMICOLON_STATEMENTS.has(node.type) || node.end == null) return;
     const parent = ancestors.at(-1);
-    if (parent && /^For/.test(parent.type)) return;
+    // `for (let i = 0; …)`: that declaration's semicolon is part of the loop header.
+    if (parent && /^For/.test(parent.type) && ((parent as t.ForStatement).init === node || (parent as t.ForInStatement).left === node)) return;
     if ((node.type === 'ExportNamedDeclaration' || node.type === 'ExportDefaultDeclaration') && node.declaration && !isExpressionLike(node.declaration)) {
       return;
     }

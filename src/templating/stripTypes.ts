@@ -355,7 +355,8 @@ class TypeStripper {
       case 'ClassProperty':
       case 'ClassPrivateProperty':
       case 'ClassAccessorProperty':
-        if ((node as t.ClassProperty).declare) {
+        // `declare x: T` and `abstract x: T` emit nothing in TypeScript either.
+        if ((node as t.ClassProperty).declare || (node as t.ClassProperty).abstract) {
           this.removeStatement(node);
           return;
         }

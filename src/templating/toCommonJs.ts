@@ -41,7 +41,7 @@ export function toCommonJs(source: string, filename: string): string {
         break;
     }
   }
-  if (some(ast.program, (node) => node.type === 'MetaProperty')) {
+  if (some(ast.program, (node) => node.type === 'MetaProperty' && node.meta.name === 'import')) {
     throw new UnsupportedTemplateError('import.meta has no CommonJS equivalent');
   }
 

@@ -24,6 +24,8 @@ interface MatrixCase {
   expectFiles: string[];
   /** TypeScript 7 removed esModuleInterop: false; such an app can only be checked with TypeScript 5. */
   ts7Rejects?: RegExp;
+  /** A generated file and what it must look like in this app's style. */
+  styleCheck?: { file: string; matches: RegExp[]; rejects: RegExp[] };
 }
 
 const TS_FILES = (dir: string) => ['routes/auth.ts', 'services/authService.ts', 'middleware/auth.ts', 'config/auth.ts'].map((file) => path.posix.join(dir, file));
@@ -34,12 +36,33 @@ const MATRIX: MatrixCase[] = [
   { fixture: 'ts-esm-nodenext', store: 'pglite', expectFiles: TS_FILES('src') },
   { fixture: 'ts-cjs', store: 'pglite', expectFiles: TS_FILES('src') },
   { fixture: 'ts-cjs', store: 'postgres', expectFiles: TS_FILES('src') },
-  { fixture: 'ts-cjs-no-interop', store: 'pglite', expectFiles: TS_FILES('src'), ts7Rejects: /TS5108.*esModuleInterop/ },
+  {
+    fixture: 'ts-cjs-no-interop',
+    store: 'pglite',
+    expectFiles: TS_FILES('src'),
+    ts7Rejects: /TS5108.*esModuleInterop/,
+    styleCheck: { file: 'src/routes/auth.ts', matches: [/^import express = require\('express'\);$/m], rejects: [/^import express from/m] },
+  },
+  // The alias lives in tsconfig.base.json; files land in src/, and no folder named after the alias appears.
   { fixture: 'ts-paths', store: 'pglite', expectFiles: TS_FILES('src') },
-  { fixture: 'ts-express4-crlf', store: 'pglite', express4: true, expectFiles: TS_FILES('.') },
+  {
+    fixture: 'ts-express4-crlf',
+    store: 'pglite',
+    express4: true,
+    expectFiles: TS_FILES('.'),
+    // CRLF and tabs from .editorconfig and the entry file.
+    styleCheck: { file: 'routes/auth.ts', matches: [/\r\n\tres\.set\('Cache-Control', 'no-store'\);\r\n/], rejects: [/[^\r]\n/, /^ {2}\S/m] },
+  },
   { fixture: 'js-express-generator', store: 'pglite', express4: true, expectFiles: JS_FILES('.', '.js') },
   { fixture: 'js-express-generator', store: 'postgres', express4: true, expectFiles: JS_FILES('.', '.js') },
-  { fixture: 'js-esm', store: 'pglite', folderName: 'my bookmarks.app v1.2', expectFiles: JS_FILES('src', '.js') },
+  {
+    fixture: 'js-esm',
+    store: 'pglite',
+    folderName: 'my bookmarks.app v1.2',
+    expectFiles: JS_FILES('src', '.js'),
+    // .prettierrc: double quotes, no semicolons, four spaces.
+    styleCheck: { file: 'src/routes/auth.js', matches: [/^export const authRouter = express\.Router\(\)$/m, /^ {4}res\.set\("Cache-Control", "no-store"\)$/m], rejects: [/;$/m, /^ {2}\S/m] },
+  },
   { fixture: 'workspace-npm', store: 'pglite', appDir: 'packages/api', expectFiles: JS_FILES('packages/api', '.js') },
 ];
 
@@ -79,7 +102,18 @@ describe.each(MATRIX)('$fixture × $store', (testCase) => {
     expect(scaffold.stderr).toBe('');
     expect(scaffold.code).toBe(0);
     for (const file of testCase.expectFiles) expect(fs.existsSync(path.join(sandbox.dir, file)), file).toBe(true);
+    expect(fs.readdirSync(sandbox.dir).filter((name) => name.startsWith('@'))).toEqual([]);
   });
+
+  if (testCase.styleCheck) {
+    const styleCheck = testCase.styleCheck;
+    it("writes in the app's own style", (context) => {
+      if (skipReason) return context.skip(skipReason);
+      const text = fs.readFileSync(path.join(sandbox.dir, styleCheck.file), 'utf8');
+      for (const pattern of styleCheck.matches) expect(text).toMatch(pattern);
+      for (const pattern of styleCheck.rejects) expect(text).not.toMatch(pattern);
+    });
+  }
 
   it('passes its own toolchain: tsc 5 and 7, or node --check on every file', (context) => {
     if (skipReason) return context.skip(skipReason);
