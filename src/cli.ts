@@ -54,6 +54,7 @@ program
   .option('--skip-existing', 'leave every existing component file as it is; only missing ones are created', false)
   .option('--json', 'print the plan/result as JSON on stdout (human output goes to stderr)', false)
   .option('--no-install', 'declare the dependencies in package.json but do not install them')
+  .addOption(new Option('--package-manager <name>', 'install with npm | pnpm | yarn | bun instead of the detected one (refused if it would add a second lockfile)'))
   .addHelpText(
     'after',
     `

@@ -23,6 +23,8 @@ export interface AddOptions {
   yes: boolean;
   dryRun: boolean;
   install: boolean;
+  /** `--package-manager`: overrides detection (never towards a second lockfile). */
+  packageManager?: string;
   overwrite?: boolean;
   skipExisting?: boolean;
   diff?: boolean;
@@ -61,7 +63,7 @@ async function runAdd(componentName: string, options: AddOptions): Promise<numbe
   // With --json, stdout carries only the JSON document; everything for people goes to stderr.
   const logger = createLogger(options.json ? process.stderr : process.stdout);
   const component = getComponent(componentName);
-  const project = detectProject(path.resolve(options.cwd));
+  const project = detectProject(path.resolve(options.cwd), process.env, { packageManager: options.packageManager });
   const installed = readManifest(project.root);
   const store = await chooseStore(project, options, installed.manifest.components[component.name], logger);
   const manifest = component.resolve(project, { store: store.value });
