@@ -6,7 +6,7 @@
  * `@param`/`@returns` tags.
  */
 import type * as t from '@babel/types';
-import { forEachChild, parseSource } from '../patch/ast.js';
+import { forEachChild, parseSource, walk } from '../patch/ast.js';
 import { applyEdits, indentAt, lineStart, wholeLines, type Edit } from './edits.js';
 
 /** A template construct with no faithful JavaScript (or CommonJS) form; a template bug, not a user error. */
@@ -28,7 +28,37 @@ export function stripTypes(source: string, filename: string): string {
   const ast = parseSource(source, filename);
   const stripper = new TypeStripper(source, ast);
   stripper.run();
-  return tidyBlankLines(applyEdits(source, stripper.edits));
+  return collapseParameterLists(tidyBlankLines(applyEdits(source, stripper.edits)), filename);
+}
+
+const MAX_LINE = 100;
+
+/**
+ * Parameter lists that were split over lines only because their types made them long
+ * (`constructor(\n    status,\n    code,\n  )`) go back on one line when it fits, as a person would write them.
+ */
+function collapseParameterLists(source: string, filename: string): string {
+  const ast = parseSource(source, filename.replace(/\.[cm]?tsx?$/, '.mjs'));
+  const comments = ast.comments ?? [];
+  const edits: Edit[] = [];
+  walk(ast.program, (node) => {
+    if (!('params' in node) || !Array.isArray(node.params) || node.params.length === 0) return;
+    const params = node.params as t.Node[];
+    const open = source.lastIndexOf('(', params[0]?.start ?? 0);
+    const close = source.indexOf(')', params.at(-1)?.end ?? 0);
+    if (open < 0 || close < 0 || !source.slice(open, close).includes('\n')) return;
+    if (comments.some((comment) => (comment.start ?? 0) > open && (comment.end ?? 0) < close)) return;
+    const texts = params.map((param) => source.slice(param.start ?? 0, param.end ?? 0));
+    if (texts.some((text) => text.includes('\n'))) return;
+    const oneLine = `(${texts.join(', ')})`;
+    const lineBegin = lineStart(source, open);
+    const lineEnd = source.indexOf('\n', close);
+    const after = source.slice(close + 1, lineEnd === -1 ? source.length : lineEnd).replace(/\r$/, '');
+    if (source.slice(lineBegin, open).length + oneLine.length + after.length > MAX_LINE) return;
+    edits.push({ start: open, end: close + 1, text: oneLine });
+    return false;
+  });
+  return applyEdits(source, edits);
 }
 
 interface TypeImport {
