@@ -103,6 +103,10 @@ describe.each(MATRIX)('$fixture × $store', (testCase) => {
     expect(scaffold.code).toBe(0);
     for (const file of testCase.expectFiles) expect(fs.existsSync(path.join(sandbox.dir, file)), file).toBe(true);
     expect(fs.readdirSync(sandbox.dir).filter((name) => name.startsWith('@'))).toEqual([]);
+    // A second run finds everything in place: the entry patch and the rendered files are stable.
+    const again = runCli(['add', 'auth-jwt', '--yes', '--no-install', '--db', testCase.store], { cwd: sandbox.dir });
+    expect(again.code).toBe(0);
+    expect(again.stdout).not.toMatch(/^\s*(create|update)\s/m);
   });
 
   if (testCase.styleCheck) {
