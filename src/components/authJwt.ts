@@ -12,6 +12,7 @@ import type { Component, ComponentFile, ComponentManifest, ComponentOptions, Sto
 const RUNTIME_DEPENDENCIES = {
   bcryptjs: '^3.0.3',
   dotenv: '^17.2.0',
+  'express-rate-limit': '^8.2.1',
   jsonwebtoken: '^9.0.3',
   zod: '^4.1.0',
 } as const;
@@ -28,12 +29,22 @@ const STORE_DEV_DEPENDENCIES: Record<Store, Record<string, string>> = {
   pglite: {},
 };
 
+/** `--refresh-cookie`: the refresh token travels in an HttpOnly cookie; CSRF defence needs the app's origins. */
+const COOKIE_ENV = [
+  { key: 'REFRESH_TOKEN_TRANSPORT', value: 'cookie', comment: 'Refresh token in an HttpOnly __Host-rt cookie (body = in JSON)' },
+  {
+    key: 'AUTH_ALLOWED_ORIGINS',
+    value: '',
+    comment: 'Origins allowed to refresh/logout with the cookie, comma-separated, e.g. https://app.example.com (include your own site)',
+  },
+];
+
 const DESCRIPTION = 'JWT authentication: register, login, me, refresh (rotating) and logout, with validateAuth middleware';
 
 export const authJwt: Component = {
   name: 'auth-jwt',
   description: DESCRIPTION,
-  resolve(project: ProjectInfo, { store }: ComponentOptions): ComponentManifest {
+  resolve(project: ProjectInfo, { store, refreshCookie = false }: ComponentOptions): ComponentManifest {
     const database = databaseName(project);
     const storeEnv = {
       mongodb: { key: 'MONGODB_URI', value: `mongodb://127.0.0.1:27017/${database}`, comment: 'MongoDB connection string' },
@@ -44,6 +55,7 @@ export const authJwt: Component = {
       { key: 'JWT_EXPIRES_IN', value: '15m', comment: 'Access token lifetime: <n>s|m|h|d, or digits for seconds' },
       { key: 'REFRESH_EXPIRES_IN', value: '30d', comment: 'Refresh session lifetime (absolute: rotation does not extend it)' },
       storeEnv,
+      ...(refreshCookie ? COOKIE_ENV : []),
     ];
     return {
       name: 'auth-jwt',

@@ -10,6 +10,8 @@ export function isStore(value: string): value is Store {
 
 export interface ComponentOptions {
   store: Store;
+  /** The refresh token travels in an HttpOnly cookie instead of the JSON body (`--refresh-cookie`). */
+  refreshCookie?: boolean;
 }
 
 /** One file the component installs: a template path and where it lands, relative to the app's source dir. */

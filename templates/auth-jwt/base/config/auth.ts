@@ -1,4 +1,4 @@
-import { createSecretKey, type KeyObject } from 'node:crypto';
+import { createHash, createSecretKey, type KeyObject } from 'node:crypto';
 import dotenv from 'dotenv';
 
 // Values already set in the environment win over .env (dotenv never overrides them).
@@ -6,9 +6,33 @@ dotenv.config({ quiet: true });
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
+export interface VerificationKey {
+  readonly key: KeyObject;
+  /** The previous secret stops verifying at this time; null for the current one. */
+  readonly acceptedUntil: Date | null;
+}
+
+export type RefreshTokenTransport = 'body' | 'cookie';
+
+export interface RateLimitConfig {
+  /** false turns every limiter off (tests, benchmarks). */
+  readonly enabled: boolean;
+  readonly windowSeconds: number;
+  /** Failed logins per client IP per window (successful ones do not count). */
+  readonly loginPerIp: number;
+  /** Failed logins per account (normalized email) per window, from any IP. */
+  readonly loginPerAccount: number;
+  readonly registerPerIp: number;
+  readonly refreshPerIp: number;
+}
+
 export interface AuthConfig {
   /** HMAC key for HS256, built once: jsonwebtoken is ~40x slower with a string secret. */
   readonly jwtKey: KeyObject;
+  /** `kid` of tokens signed with jwtKey: derived from the secret, so it changes when the secret does. */
+  readonly jwtKeyId: string;
+  /** Every key a token may be verified with, by `kid`: the current one and JWT_SECRET_PREVIOUS. */
+  readonly verificationKeys: ReadonlyMap<string, VerificationKey>;
   readonly accessTokenTtlSeconds: number;
   readonly refreshTokenTtlSeconds: number;
   /** How long a just-rotated refresh token still counts as a concurrent refresh, not theft. */
@@ -17,6 +41,13 @@ export interface AuthConfig {
   readonly audience: string;
   readonly bcryptCost: number;
   readonly passwordMinLength: number;
+  readonly refreshTokenTransport: RefreshTokenTransport;
+  /** Origins allowed to send cookie-authenticated requests (cookie transport only). */
+  readonly allowedOrigins: readonly string[];
+  readonly rateLimit: RateLimitConfig;
+  /** How long a user's token version and role are reused before the store is asked again; 0 = never cached. */
+  readonly userCacheTtlSeconds: number;
+  readonly logEvents: boolean;
 }
 
 /** A missing or invalid setting. The message names the variable, never its value. */
@@ -50,11 +81,22 @@ const PLACEHOLDER_FRAGMENTS = [
 
 const DURATION_PATTERN = /^(\d+)([smhd])?$/;
 
-export function loadAuthConfig(env: Env): AuthConfig {
-  const secret = readJwtSecret(env);
+export function loadAuthConfig(env: Env, now: Date = new Date()): AuthConfig {
+  const current = readJwtSecret(env, 'JWT_SECRET');
+  const accessTokenTtlSeconds = readDuration(env, 'JWT_EXPIRES_IN', '15m');
+  const jwtKeyId = keyIdOf(current);
+  const verificationKeys = new Map<string, VerificationKey>([[jwtKeyId, { key: toKey(current), acceptedUntil: null }]]);
+  const previous = readPreviousSecret(env);
+  if (previous !== undefined && !verificationKeys.has(keyIdOf(previous))) {
+    // By default the old key lives as long as the last token it signed: one access token lifetime.
+    const acceptedUntil = readTimestamp(env, 'JWT_SECRET_PREVIOUS_EXPIRES_AT', addSeconds(now, accessTokenTtlSeconds));
+    verificationKeys.set(keyIdOf(previous), { key: toKey(previous), acceptedUntil });
+  }
   return Object.freeze({
-    jwtKey: createSecretKey(Buffer.from(secret, 'utf8')),
-    accessTokenTtlSeconds: readDuration(env, 'JWT_EXPIRES_IN', '15m'),
+    jwtKey: toKey(current),
+    jwtKeyId,
+    verificationKeys,
+    accessTokenTtlSeconds,
     refreshTokenTtlSeconds: readDuration(env, 'REFRESH_EXPIRES_IN', '30d'),
     refreshReuseGraceSeconds: readDuration(env, 'REFRESH_REUSE_GRACE', '10s', { allowZero: true }),
     issuer: readString(env, 'JWT_ISSUER', 'backternity'),
@@ -62,7 +104,28 @@ export function loadAuthConfig(env: Env): AuthConfig {
     bcryptCost: readInteger(env, 'BCRYPT_COST', 12, { min: 10, max: 15 }),
     // 64 is the ceiling because bcrypt only accepts up to 72 bytes.
     passwordMinLength: readInteger(env, 'PASSWORD_MIN_LENGTH', 12, { min: 8, max: 64 }),
+    refreshTokenTransport: readTransport(env),
+    allowedOrigins: readOrigins(env, 'AUTH_ALLOWED_ORIGINS'),
+    rateLimit: Object.freeze({
+      enabled: readBoolean(env, 'RATE_LIMIT_ENABLED', true),
+      windowSeconds: readDuration(env, 'RATE_LIMIT_WINDOW', '10m'),
+      loginPerIp: readInteger(env, 'RATE_LIMIT_LOGIN_IP', 10, { min: 1, max: 1_000_000 }),
+      loginPerAccount: readInteger(env, 'RATE_LIMIT_LOGIN_ACCOUNT', 10, { min: 1, max: 1_000_000 }),
+      registerPerIp: readInteger(env, 'RATE_LIMIT_REGISTER_IP', 10, { min: 1, max: 1_000_000 }),
+      refreshPerIp: readInteger(env, 'RATE_LIMIT_REFRESH_IP', 60, { min: 1, max: 1_000_000 }),
+    }),
+    userCacheTtlSeconds: readDuration(env, 'AUTH_USER_CACHE_TTL', '5s', { allowZero: true }),
+    logEvents: readBoolean(env, 'AUTH_LOG_EVENTS', true),
   });
+}
+
+/** First 16 hex characters of SHA-256(secret): names the key without revealing anything about it. */
+function keyIdOf(secret: string): string {
+  return createHash('sha256').update(secret, 'utf8').digest('hex').slice(0, 16);
+}
+
+function toKey(secret: string): KeyObject {
+  return createSecretKey(Buffer.from(secret, 'utf8'));
 }
 
 /**
@@ -76,33 +139,29 @@ export function readStoreSetting(name: string, fallback?: string, env: Env = pro
   throw new AuthConfigError(name, `${name} is required (set it in the environment or in .env)`);
 }
 
-function readJwtSecret(env: Env): string {
-  const secret = env.JWT_SECRET ?? '';
+const GENERATE_HINT = 'Generate one with: openssl rand -base64 48';
+
+function readJwtSecret(env: Env, name: string): string {
+  const secret = env[name] ?? '';
   if (secret.trim() === '') {
-    throw new AuthConfigError(
-      'JWT_SECRET',
-      'JWT_SECRET is required. Generate one with: openssl rand -base64 48',
-    );
+    throw new AuthConfigError(name, `${name} is required. ${GENERATE_HINT}`);
   }
   if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
-    throw new AuthConfigError(
-      'JWT_SECRET',
-      `JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes. Generate one with: openssl rand -base64 48`,
-    );
+    throw new AuthConfigError(name, `${name} must be at least ${MIN_SECRET_BYTES} bytes. ${GENERATE_HINT}`);
   }
   if (looksLikePlaceholder(secret)) {
-    throw new AuthConfigError(
-      'JWT_SECRET',
-      'JWT_SECRET still holds a placeholder value. Generate one with: openssl rand -base64 48',
-    );
+    throw new AuthConfigError(name, `${name} still holds a placeholder value. ${GENERATE_HINT}`);
   }
   if (new Set(secret).size < MIN_SECRET_DISTINCT_CHARS) {
-    throw new AuthConfigError(
-      'JWT_SECRET',
-      'JWT_SECRET is too predictable (too few distinct characters). Generate one with: openssl rand -base64 48',
-    );
+    throw new AuthConfigError(name, `${name} is too predictable (too few distinct characters). ${GENERATE_HINT}`);
   }
   return secret;
+}
+
+/** Optional; checked like JWT_SECRET, since it still verifies tokens for a while. */
+function readPreviousSecret(env: Env): string | undefined {
+  if (!env.JWT_SECRET_PREVIOUS?.trim()) return undefined;
+  return readJwtSecret(env, 'JWT_SECRET_PREVIOUS');
 }
 
 function looksLikePlaceholder(secret: string): boolean {
@@ -151,6 +210,54 @@ function readInteger(
     throw new AuthConfigError(name, `${name} must be a whole number from ${range.min} to ${range.max}`);
   }
   return value;
+}
+
+function readBoolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase();
+  if (!raw) return fallback;
+  if (raw === 'true' || raw === '1') return true;
+  if (raw === 'false' || raw === '0') return false;
+  throw new AuthConfigError(name, `${name} must be true or false`);
+}
+
+function readTimestamp(env: Env, name: string, fallback: Date): Date {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const date = new Date(raw);
+  // Requires at least a full date, so `10` or `tomorrow` is refused instead of parsed loosely.
+  if (!/^\d{4}-\d{2}-\d{2}/.test(raw) || Number.isNaN(date.getTime())) {
+    throw new AuthConfigError(name, `${name} must be an ISO 8601 timestamp, e.g. 2030-01-31T12:00:00Z`);
+  }
+  return date;
+}
+
+function readTransport(env: Env): RefreshTokenTransport {
+  const raw = env.REFRESH_TOKEN_TRANSPORT?.trim().toLowerCase() || 'body';
+  if (raw === 'body' || raw === 'cookie') return raw;
+  throw new AuthConfigError('REFRESH_TOKEN_TRANSPORT', 'REFRESH_TOKEN_TRANSPORT must be body or cookie');
+}
+
+/** Comma-separated exact origins (`https://app.example.com`): scheme, host and port, no path. */
+function readOrigins(env: Env, name: string): string[] {
+  const origins = (env[name] ?? '').split(',').map((origin) => origin.trim()).filter(Boolean);
+  for (const origin of origins) {
+    if (!isOrigin(origin)) {
+      throw new AuthConfigError(name, `${name} must list origins like https://app.example.com, separated by commas`);
+    }
+  }
+  return origins;
+}
+
+function isOrigin(value: string): boolean {
+  try {
+    return new URL(value).origin === value;
+  } catch {
+    return false;
+  }
+}
+
+function addSeconds(date: Date, seconds: number): Date {
+  return new Date(date.getTime() + seconds * 1000);
 }
 
 function readString(env: Env, name: string, fallback: string): string {

@@ -3,11 +3,13 @@ import { AuthError } from '../services/authService.js';
 import { connectAuth } from '../services/auth.js';
 import { sendError } from '../utils/response.js';
 
+/** The signed-in user, as verified for this request. */
 export interface AuthUser {
   id: string;
+  email: string;
   role: string;
-  email?: string;
-  tokenVersion?: number;
+  tokenVersion: number;
+  createdAt: Date;
 }
 
 declare global {
@@ -58,7 +60,13 @@ export const validateAuth: RequestHandler = (req, res, next) => {
     .then((auth) => auth.verifyAccessToken(credentials.token))
     .then(
       ({ user }) => {
-        req.user = { id: user.id, email: user.email, role: user.role, tokenVersion: user.tokenVersion };
+        req.user = {
+          id: user.id,
+          email: user.email,
+          role: user.role,
+          tokenVersion: user.tokenVersion,
+          createdAt: user.createdAt,
+        };
         next();
       },
       (error: unknown) => {
@@ -72,7 +80,10 @@ export const validateAuth: RequestHandler = (req, res, next) => {
     );
 };
 
-/** Allows the request only if `req.user` has one of the roles. Use after validateAuth. */
+/**
+ * Allows the request only if `req.user` has one of the roles: `app.get('/admin', validateAuth, requireRole('admin'), ...)`.
+ * Roles are set in the database only; nothing a client sends can change one.
+ */
 export function requireRole(...roles: string[]): RequestHandler {
   return (req: Request, res: Response, next: NextFunction) => {
     if (!req.user) {
@@ -81,7 +92,7 @@ export function requireRole(...roles: string[]): RequestHandler {
     }
     if (!roles.includes(req.user.role)) {
       res.set('WWW-Authenticate', `${REALM}, error="insufficient_scope"`);
-      sendError(res, 403, 'forbidden', 'You do not have permission to do this');
+      sendError(res, 403, 'insufficient_role', 'You do not have permission to do this');
       return;
     }
     next();

@@ -1,8 +1,22 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { z } from 'zod';
+import { authConfig } from '../config/auth.js';
 import { readBearerToken, validateAuth } from '../middleware/auth.js';
+import {
+  loginAccountLimiter,
+  loginIpLimiter,
+  refreshIpLimiter,
+  registerIpLimiter,
+} from '../middleware/rateLimit.js';
+import {
+  clearRefreshCookie,
+  readRefreshCookie,
+  requireAllowedOrigin,
+  setRefreshCookie,
+} from '../middleware/refreshCookie.js';
 import { connectAuth } from '../services/auth.js';
-import { AuthError, type AuthSession } from '../services/authService.js';
+import { AuthError, type AuthSession, type AuthTokens, type PublicUser } from '../services/authService.js';
+import type { ClientInfo } from '../services/securityLog.js';
 import { jsonErrorHandler, sendError, sendSuccess } from '../utils/response.js';
 
 // Connect at start-up, not on the first request: a wrong connection setting stops the app
@@ -26,7 +40,21 @@ const refreshTokenSchema = z
   })
   .strict();
 
+// Cookie transport: the refresh token comes from the cookie, and a body may not carry one.
+const emptySchema = z.object({}).strict();
+
+const changePasswordSchema = z
+  .object({
+    currentPassword: z.string().min(1).max(1024),
+    newPassword: z.string().min(1).max(1024),
+  })
+  .strict();
+
 const BODY_LIMIT_BYTES = 10 * 1024;
+/** REFRESH_TOKEN_TRANSPORT=cookie: the refresh token travels in an HttpOnly cookie, never in JSON. */
+const useCookie = authConfig.refreshTokenTransport === 'cookie';
+/** In cookie mode, requests the cookie authenticates must come from an allowed origin (CSRF). */
+const cookieOriginCheck: RequestHandler = useCookie ? requireAllowedOrigin : (_req, _res, next) => next();
 
 export const authRouter = express.Router();
 
@@ -38,47 +66,55 @@ authRouter.use(express.json({ limit: BODY_LIMIT_BYTES }));
 
 authRouter.post(
   '/register',
+  registerIpLimiter,
   handle(async (req, res) => {
     const input = parseBody(credentialsSchema, req.body);
     const session = await (await connectAuth()).register(input);
-    sendSuccess(res, 201, 'Account created', toSessionData(session));
+    sendSession(res, 201, 'Account created', session);
   }),
 );
 
 authRouter.post(
   '/login',
+  loginIpLimiter,
+  loginAccountLimiter,
   handle(async (req, res) => {
     const input = parseBody(credentialsSchema, req.body);
-    const session = await (await connectAuth()).login(input);
-    sendSuccess(res, 200, 'Logged in', toSessionData(session));
+    const session = await (await connectAuth()).login(input, clientOf(req));
+    sendSession(res, 200, 'Logged in', session);
   }),
 );
 
 authRouter.get(
   '/me',
   validateAuth,
-  handle(async (req, res) => {
-    const user = await (await connectAuth()).getUser(signedInUserId(req));
-    sendSuccess(res, 200, 'Current user', { user });
-  }),
+  (req: Request, res: Response) => {
+    // validateAuth has just verified the user (and its token version): no second lookup.
+    sendSuccess(res, 200, 'Current user', { user: signedInUser(req) });
+  },
 );
 
 authRouter.post(
   '/refresh',
+  refreshIpLimiter,
+  cookieOriginCheck,
   handle(async (req, res) => {
-    const { refreshToken } = parseBody(refreshTokenSchema, req.body);
-    const session = await (await connectAuth()).refresh(refreshToken);
-    sendSuccess(res, 200, 'Tokens refreshed', toSessionData(session));
+    const refreshToken = readRefreshToken(req);
+    if (refreshToken === undefined) throw new AuthError(401, 'invalid_token', 'The refresh token is missing');
+    const session = await (await connectAuth()).refresh(refreshToken, clientOf(req));
+    sendSession(res, 200, 'Tokens refreshed', session);
   }),
 );
 
 authRouter.post(
   '/logout',
+  cookieOriginCheck,
   handle(async (req, res) => {
-    const { refreshToken } = parseBody(refreshTokenSchema, req.body);
+    const refreshToken = readRefreshToken(req);
     const bearer = readBearerToken(req);
     const accessToken = bearer.kind === 'token' ? bearer.token : undefined;
-    await (await connectAuth()).logout(refreshToken, accessToken);
+    await (await connectAuth()).logout(refreshToken, accessToken, clientOf(req));
+    if (useCookie) clearRefreshCookie(res);
     sendSuccess(res, 200, 'Logged out', null);
   }),
 );
@@ -87,8 +123,21 @@ authRouter.post(
   '/logout-all',
   validateAuth,
   handle(async (req, res) => {
-    await (await connectAuth()).logoutAll(signedInUserId(req));
+    await (await connectAuth()).logoutAll(signedInUser(req).id, clientOf(req));
+    if (useCookie) clearRefreshCookie(res);
     sendSuccess(res, 200, 'Logged out on all devices', null);
+  }),
+);
+
+authRouter.post(
+  '/change-password',
+  validateAuth,
+  // Guessing the current password with a stolen access token counts like failed logins.
+  loginIpLimiter,
+  handle(async (req, res) => {
+    const input = parseBody(changePasswordSchema, req.body);
+    const session = await (await connectAuth()).changePassword(signedInUser(req).id, input, clientOf(req));
+    sendSession(res, 200, 'Password changed', session);
   }),
 );
 
@@ -115,19 +164,35 @@ function describeIssue(issue: z.core.$ZodIssue | undefined): string {
   return field ? `${field}: ${issue.message}` : issue.message;
 }
 
-/** Field by field, so whatever AuthSession gains later does not leak into responses. */
-function toSessionData(session: AuthSession): AuthSession {
-  return {
-    token: session.token,
-    refresh: session.refresh,
-    expiresIn: session.expiresIn,
-    user: session.user,
-  };
+type SessionData = Omit<AuthTokens, 'refresh'> & { refresh?: string; user: PublicUser };
+
+/**
+ * Field by field, so whatever AuthSession gains later does not leak into responses. In cookie mode the
+ * refresh token goes into the HttpOnly cookie only, out of reach of page scripts.
+ */
+function sendSession(res: Response, status: number, message: string, session: AuthSession): void {
+  const data: SessionData = { token: session.token, expiresIn: session.expiresIn, user: session.user };
+  if (useCookie) setRefreshCookie(res, session.refresh, session.refreshExpiresAt);
+  else data.refresh = session.refresh;
+  sendSuccess(res, status, message, data);
 }
 
-function signedInUserId(req: Request): string {
+/** From the body, or in cookie mode from the cookie (then the body must be empty). */
+function readRefreshToken(req: Request): string | undefined {
+  if (!useCookie) return parseBody(refreshTokenSchema, req.body).refreshToken;
+  parseBody(emptySchema, req.body ?? {});
+  return readRefreshCookie(req);
+}
+
+function signedInUser(req: Request): PublicUser {
   if (!req.user) throw new AuthError(401, 'invalid_token', 'The token is invalid');
-  return req.user.id;
+  const { id, email, role, createdAt } = req.user;
+  return { id, email, role, createdAt: createdAt.toISOString() };
+}
+
+/** For security log lines. `req.ip` follows the app's `trust proxy` setting. */
+function clientOf(req: Request): ClientInfo {
+  return { ip: req.ip, userAgent: req.get('user-agent') };
 }
 
 /** Tokens and user data must never be cached by browsers or proxies (RFC 6749 §5.1). */

@@ -1,6 +1,7 @@
 import { authConfig } from '../config/auth.js';
 import { openAuthStores } from '../models/index.js';
-import { AuthService, type AuthStores, type SecurityEvent } from './authService.js';
+import { AuthService, type AuthStores } from './authService.js';
+import { logSecurityEvent } from './securityLog.js';
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -21,6 +22,7 @@ export async function closeAuth(): Promise<void> {
   connection = undefined;
   clearInterval(purgeTimer);
   const opened = await pending?.catch(() => undefined);
+  await opened?.service.close();
   await opened?.stores.close();
 }
 
@@ -41,10 +43,6 @@ function schedulePurge(service: AuthService): void {
   purge();
   purgeTimer = setInterval(purge, PURGE_INTERVAL_MS);
   purgeTimer.unref(); // never keep the process alive just for this
-}
-
-function logSecurityEvent(event: SecurityEvent): void {
-  console.warn(JSON.stringify({ level: 'warn', source: 'auth', time: new Date().toISOString(), ...event }));
 }
 
 function describeError(error: unknown): string {

@@ -1,7 +1,9 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import jwt, { type Jwt, type JwtPayload } from 'jsonwebtoken';
+import { createHash, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
+import jwt, { type JwtPayload } from 'jsonwebtoken';
 import type { AuthConfig } from '../config/auth.js';
-import { checkNewPassword, exceedsBcryptLimit, PasswordHasher } from './password.js';
+import { checkNewPassword, exceedsBcryptLimit, PasswordHasher, type PasswordProblem } from './password.js';
+import type { ClientInfo, SecurityEvent } from './securityLog.js';
+import { TtlCache } from './ttlCache.js';
 
 // ---- Store contracts: implement these to plug in any database ----
 
@@ -25,6 +27,8 @@ export interface UserStore {
   /** Returns null for ids that are unknown or not even well-formed. */
   findById(id: string): Promise<User | null>;
   incrementTokenVersion(id: string): Promise<void>;
+  /** Replaces the stored hash (password change, or a re-hash at a higher cost). Unknown ids are ignored. */
+  updatePasswordHash(id: string, passwordHash: string): Promise<void>;
 }
 
 export interface RefreshTokenRecord {
@@ -83,12 +87,14 @@ export class DuplicateEmailError extends Error {
 
 export type AuthErrorCode =
   | 'invalid_request'
-  | 'password_too_short'
-  | 'password_too_long'
+  | PasswordProblem
   | 'invalid_credentials'
   | 'invalid_token'
   | 'token_expired'
   | 'email_taken'
+  | 'insufficient_role'
+  | 'forbidden_origin'
+  | 'rate_limited'
   | 'service_unavailable';
 
 export class AuthError extends Error {
@@ -119,6 +125,8 @@ export interface AuthTokens {
 
 export interface AuthSession extends AuthTokens {
   user: PublicUser;
+  /** When the refresh token stops working (the cookie's Max-Age). Not sent in bodies. */
+  refreshExpiresAt: Date;
 }
 
 export interface PublicUser {
@@ -134,10 +142,6 @@ export interface VerifiedAccessToken {
   expiresAt: Date;
 }
 
-export type SecurityEvent =
-  | { type: 'login_failed'; userId: string | null }
-  | { type: 'refresh_token_reuse'; userId: string; familyId: string };
-
 export interface AuthServiceOptions {
   /** Called for events worth a security log line. Never receives passwords or tokens. */
   onSecurityEvent?: (event: SecurityEvent) => void;
@@ -145,13 +149,19 @@ export interface AuthServiceOptions {
 }
 
 const ALGORITHM = 'HS256';
-const KEY_ID = 'current';
 const TOKEN_USE = 'access';
 const CLOCK_TOLERANCE_SECONDS = 30;
 const EMAIL_MAX_LENGTH = 254;
 const EMAIL_PATTERN = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // 32 random bytes in base64url: anything else cannot be one of ours, so skip the database.
 const REFRESH_TOKEN_PATTERN = /^[A-Za-z0-9_-]{43}$/;
+
+const PASSWORD_MESSAGES: Record<PasswordProblem, (minLength: number) => string> = {
+  password_too_short: (minLength) => `Password must be at least ${minLength} characters`,
+  password_too_long: () =>
+    'Password must be at most 72 bytes: 72 plain characters, fewer with accents or emoji',
+  password_too_common: () => 'This password is too common or too easy to guess; choose another one',
+};
 
 export function normalizeEmail(email: string): string {
   return email.trim().toLowerCase().normalize('NFC');
@@ -170,6 +180,10 @@ export class AuthService {
   private readonly passwords: PasswordHasher;
   private readonly onSecurityEvent: (event: SecurityEvent) => void;
   private readonly now: () => Date;
+  // Per-request checks without a store round trip: users for a few seconds, revoked jtis until they expire.
+  private readonly users = new TtlCache<User>();
+  private readonly deniedJtis = new TtlCache<true>();
+  private readonly allowedJtis = new TtlCache<true>();
 
   constructor(
     private readonly stores: AuthStores,
@@ -186,21 +200,7 @@ export class AuthService {
     if (email.length > EMAIL_MAX_LENGTH || !EMAIL_PATTERN.test(email)) {
       throw new AuthError(400, 'invalid_request', 'email must be a valid email address');
     }
-    const problem = checkNewPassword(input.password, this.config.passwordMinLength);
-    if (problem === 'password_too_short') {
-      throw new AuthError(
-        400,
-        problem,
-        `Password must be at least ${this.config.passwordMinLength} characters`,
-      );
-    }
-    if (problem === 'password_too_long') {
-      throw new AuthError(
-        400,
-        problem,
-        'Password must be at most 72 bytes: 72 plain characters, fewer with accents or emoji',
-      );
-    }
+    this.assertAcceptablePassword(input.password);
 
     const passwordHash = await this.passwords.hash(input.password);
     let user: User;
@@ -216,42 +216,43 @@ export class AuthService {
     return this.startSession(user);
   }
 
-  async login(input: { email: string; password: string }): Promise<AuthSession> {
+  async login(input: { email: string; password: string }, client: ClientInfo = {}): Promise<AuthSession> {
     const user = await this.stores.users.findByEmail(normalizeEmail(input.email));
-    // Registration never accepts more than 72 bytes; bcrypt would compare only a prefix of it.
-    const passwordOk =
-      user && !exceedsBcryptLimit(input.password)
-        ? await this.passwords.verify(input.password, user.passwordHash)
-        : await this.passwords.verifyAgainstDummy(input.password);
+    const passwordOk = user
+      ? await this.checkPassword(input.password, user.passwordHash)
+      : await this.passwords.verifyAgainstDummy(input.password);
     if (!user || !passwordOk) {
-      this.onSecurityEvent({ type: 'login_failed', userId: user?.id ?? null });
+      this.onSecurityEvent({ event: 'login_failed', userId: user?.id ?? null, client });
       throw invalidCredentials();
     }
+    await this.upgradeHashIfWeak(user, input.password);
+    this.onSecurityEvent({ event: 'login_succeeded', userId: user.id, client });
     return this.startSession(user);
   }
 
   /** Rotates the refresh token: the presented one stops working, a new pair is returned. */
-  async refresh(refreshToken: string): Promise<AuthSession> {
+  async refresh(refreshToken: string, client: ClientInfo = {}): Promise<AuthSession> {
     if (!REFRESH_TOKEN_PATTERN.test(refreshToken)) throw invalidRefreshToken();
     const now = this.now();
     const presentedHash = hashToken(refreshToken);
     const successor = generateRefreshToken();
 
     const consumed = await this.stores.refreshTokens.consume(presentedHash, now, successor.hash);
-    if (consumed) return this.continueFamily(consumed, successor, now);
+    if (consumed) return this.continueFamily(consumed, successor, now, client);
 
     const previous = await this.stores.refreshTokens.findByHash(presentedHash);
     if (previous && this.isConcurrentRefresh(previous, now)) {
       // Two tabs refreshing at once: the slower one gets its own pair in the same family.
-      return this.continueFamily(previous, successor, now);
+      return this.continueFamily(previous, successor, now, client);
     }
     if (previous?.usedAt && !previous.revokedAt) {
       // A rotated token presented again means it was copied: end the whole family (RFC 9700 §4.14.2).
       await this.stores.refreshTokens.revokeFamily(previous.familyId, now);
       this.onSecurityEvent({
-        type: 'refresh_token_reuse',
+        event: 'refresh_token_reuse',
         userId: previous.userId,
         familyId: previous.familyId,
+        client,
       });
     }
     throw invalidRefreshToken();
@@ -261,44 +262,126 @@ export class AuthService {
    * Ends the session the refresh token belongs to. Unknown or already revoked tokens succeed
    * too, so logout cannot be used to test whether a token exists.
    */
-  async logout(refreshToken: string, accessToken?: string): Promise<void> {
+  async logout(refreshToken: string | undefined, accessToken?: string, client: ClientInfo = {}): Promise<void> {
     const now = this.now();
-    if (REFRESH_TOKEN_PATTERN.test(refreshToken)) {
+    let userId: string | null = null;
+    if (refreshToken !== undefined && REFRESH_TOKEN_PATTERN.test(refreshToken)) {
       const record = await this.stores.refreshTokens.findByHash(hashToken(refreshToken));
-      if (record) await this.stores.refreshTokens.revokeFamily(record.familyId, now);
+      if (record) {
+        await this.stores.refreshTokens.revokeFamily(record.familyId, now);
+        userId = record.userId;
+      }
     }
     if (accessToken) {
       const verified = await this.verifyAccessToken(accessToken).catch(() => null);
-      if (verified) await this.stores.denylist.add(verified.jti, verified.expiresAt);
+      if (verified) {
+        await this.stores.denylist.add(verified.jti, verified.expiresAt);
+        this.rememberDenied(verified.jti, verified.expiresAt);
+        userId ??= verified.user.id;
+      }
     }
+    this.onSecurityEvent({ event: 'logout', userId, client });
   }
 
   /** Ends every session of the user: refresh tokens are revoked and access tokens stop verifying. */
-  async logoutAll(userId: string): Promise<void> {
-    await this.stores.users.incrementTokenVersion(userId);
-    await this.stores.refreshTokens.revokeAllForUser(userId, this.now());
+  async logoutAll(userId: string, client: ClientInfo = {}): Promise<void> {
+    await this.endAllSessions(userId);
+    this.onSecurityEvent({ event: 'logout_all', userId, client });
   }
 
-  async getUser(id: string): Promise<PublicUser> {
-    const user = await this.stores.users.findById(id);
+  /**
+   * Needs the current password. Every other session ends (their refresh and access tokens stop
+   * working); the caller gets a fresh pair in a new family.
+   */
+  async changePassword(
+    userId: string,
+    input: { currentPassword: string; newPassword: string },
+    client: ClientInfo = {},
+  ): Promise<AuthSession> {
+    const known = await this.stores.users.findById(userId);
+    const user = known ? await this.stores.users.findByEmail(known.email) : null;
     if (!user) throw invalidToken();
-    return toPublicUser(user);
+    if (!(await this.checkPassword(input.currentPassword, user.passwordHash))) throw invalidCredentials();
+    this.assertAcceptablePassword(input.newPassword);
+
+    await this.stores.users.updatePasswordHash(user.id, await this.passwords.hash(input.newPassword));
+    await this.endAllSessions(user.id);
+    this.onSecurityEvent({ event: 'password_changed', userId: user.id, client });
+    const updated = await this.stores.users.findById(user.id);
+    if (!updated) throw invalidToken();
+    return this.startSession(updated);
   }
 
   async verifyAccessToken(token: string): Promise<VerifiedAccessToken> {
     const claims = this.verifySignedClaims(token);
-    const [user, denied] = await Promise.all([
-      this.stores.users.findById(claims.sub),
-      this.stores.denylist.has(claims.jti),
-    ]);
+    const expiresAt = new Date(claims.exp * 1000);
+    const [user, denied] = await Promise.all([this.findUserCached(claims.sub), this.isDenied(claims.jti, expiresAt)]);
     if (!user || user.tokenVersion !== claims.tv || denied) throw invalidToken();
-    return { user, jti: claims.jti, expiresAt: new Date(claims.exp * 1000) };
+    return { user, jti: claims.jti, expiresAt };
   }
 
   async purgeExpired(): Promise<void> {
     const now = this.now();
     await this.stores.refreshTokens.deleteExpired(now);
     await this.stores.denylist.deleteExpired(now);
+  }
+
+  /** Stops the password hashing workers. The stores are closed by their owner. */
+  close(): Promise<void> {
+    return this.passwords.close();
+  }
+
+  private assertAcceptablePassword(password: string): void {
+    const problem = checkNewPassword(password, this.config.passwordMinLength);
+    if (problem) throw new AuthError(400, problem, PASSWORD_MESSAGES[problem](this.config.passwordMinLength));
+  }
+
+  private checkPassword(password: string, passwordHash: string): Promise<boolean> {
+    // Registration never accepts more than 72 bytes; bcrypt would compare only a prefix of it.
+    if (exceedsBcryptLimit(password)) return this.passwords.verifyAgainstDummy(password);
+    return this.passwords.verify(password, passwordHash);
+  }
+
+  /** OWASP "upgrading the work factor": the only time the plain password is at hand is a successful login. */
+  private async upgradeHashIfWeak(user: UserWithPasswordHash, password: string): Promise<void> {
+    if (!this.passwords.needsRehash(user.passwordHash)) return;
+    try {
+      await this.stores.users.updatePasswordHash(user.id, await this.passwords.hash(password));
+    } catch (error) {
+      // The login itself succeeded; the next one tries again.
+      console.warn(`[auth] could not re-hash a password: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+
+  private async endAllSessions(userId: string): Promise<void> {
+    await this.stores.users.incrementTokenVersion(userId);
+    this.users.delete(userId); // this instance sees the new token version at once
+    await this.stores.refreshTokens.revokeAllForUser(userId, this.now());
+  }
+
+  private async findUserCached(id: string): Promise<User | null> {
+    const cached = this.users.get(id);
+    if (cached) return cached;
+    const generation = this.users.generation;
+    const user = await this.stores.users.findById(id);
+    if (user) this.users.set(id, user, Date.now() + this.config.userCacheTtlSeconds * 1000, generation);
+    return user;
+  }
+
+  /** A revoked jti is remembered until the token expires; a clean one is re-checked after the cache TTL. */
+  private async isDenied(jti: string, expiresAt: Date): Promise<boolean> {
+    if (this.deniedJtis.get(jti)) return true;
+    if (this.allowedJtis.get(jti)) return false;
+    const generation = this.allowedJtis.generation;
+    const denied = await this.stores.denylist.has(jti);
+    if (denied) this.rememberDenied(jti, expiresAt);
+    else this.allowedJtis.set(jti, true, Date.now() + this.config.userCacheTtlSeconds * 1000, generation);
+    return denied;
+  }
+
+  private rememberDenied(jti: string, expiresAt: Date): void {
+    this.allowedJtis.delete(jti);
+    this.deniedJtis.set(jti, true, expiresAt.getTime() + CLOCK_TOLERANCE_SECONDS * 1000);
   }
 
   private async startSession(user: User): Promise<AuthSession> {
@@ -315,6 +398,7 @@ export class AuthService {
     return {
       ...this.issueAccessToken(user),
       refresh: refresh.token,
+      refreshExpiresAt: familyExpiresAt,
       user: toPublicUser(user),
     };
   }
@@ -329,6 +413,7 @@ export class AuthService {
     used: RefreshTokenRecord,
     successor: { token: string; hash: string },
     now: Date,
+    client: ClientInfo,
   ): Promise<AuthSession> {
     const user = await this.stores.users.findById(used.userId);
     if (!user) {
@@ -344,9 +429,11 @@ export class AuthService {
       expiresAt,
       familyExpiresAt: used.familyExpiresAt,
     });
+    this.onSecurityEvent({ event: 'refresh', userId: user.id, familyId: used.familyId, client });
     return {
       ...this.issueAccessToken(user),
       refresh: successor.token,
+      refreshExpiresAt: expiresAt,
       user: toPublicUser(user),
     };
   }
@@ -358,7 +445,7 @@ export class AuthService {
       this.config.jwtKey,
       {
         algorithm: ALGORITHM,
-        keyid: KEY_ID,
+        keyid: this.config.jwtKeyId,
         expiresIn,
         issuer: this.config.issuer,
         audience: this.config.audience,
@@ -369,15 +456,25 @@ export class AuthService {
     return { token, expiresIn };
   }
 
+  /** The key comes from our own map by `kid`; header fields such as `jku`, `jwk` or `x5u` are never followed. */
+  private verificationKeyFor(token: string): KeyObject | undefined {
+    const kid = readKeyId(token);
+    const entry = kid === undefined ? undefined : this.config.verificationKeys.get(kid);
+    if (!entry) return undefined;
+    if (entry.acceptedUntil && entry.acceptedUntil.getTime() <= this.now().getTime()) return undefined;
+    return entry.key;
+  }
+
   private verifySignedClaims(token: string): AccessClaims {
-    let decoded: Jwt;
+    const key = this.verificationKeyFor(token);
+    if (!key) throw invalidToken();
+    let payload: string | JwtPayload;
     try {
-      decoded = jwt.verify(token, this.config.jwtKey, {
+      payload = jwt.verify(token, key, {
         algorithms: [ALGORITHM],
         issuer: this.config.issuer,
         audience: this.config.audience,
         clockTolerance: CLOCK_TOLERANCE_SECONDS,
-        complete: true,
       });
     } catch (error) {
       // jsonwebtoken checks the signature before expiry, so "expired" means it was ours.
@@ -386,8 +483,8 @@ export class AuthService {
       }
       throw invalidToken();
     }
-    if (decoded.header.kid !== KEY_ID || !isAccessClaims(decoded.payload)) throw invalidToken();
-    return decoded.payload;
+    if (!isAccessClaims(payload)) throw invalidToken();
+    return payload;
   }
 }
 
@@ -409,6 +506,18 @@ function isAccessClaims(payload: string | JwtPayload): payload is AccessClaims {
     typeof payload.jti === 'string' &&
     typeof payload.tv === 'number'
   );
+}
+
+/** The `kid` of an unverified token's header, or undefined if there is none. */
+function readKeyId(token: string): string | undefined {
+  const header = token.slice(0, token.indexOf('.'));
+  try {
+    const parsed: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
+    const kid = typeof parsed === 'object' && parsed !== null ? (parsed as { kid?: unknown }).kid : undefined;
+    return typeof kid === 'string' ? kid : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function generateRefreshToken(): { token: string; hash: string } {

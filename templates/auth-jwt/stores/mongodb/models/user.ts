@@ -66,6 +66,11 @@ export function createMongoUserStore(): UserStore {
       if (!OBJECT_ID_PATTERN.test(id)) return;
       await User.updateOne({ _id: id }, { $inc: { tokenVersion: 1 } });
     },
+
+    async updatePasswordHash(id, passwordHash) {
+      if (!OBJECT_ID_PATTERN.test(id)) return;
+      await User.updateOne({ _id: id }, { $set: { passwordHash } });
+    },
   };
 }
 

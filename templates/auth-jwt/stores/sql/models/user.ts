@@ -52,6 +52,11 @@ export function createSqlUserStore(db: SqlClient): UserStore {
       if (!UUID_PATTERN.test(id)) return;
       await db.query('UPDATE auth_users SET token_version = token_version + 1 WHERE id = $1', [id]);
     },
+
+    async updatePasswordHash(id, passwordHash) {
+      if (!UUID_PATTERN.test(id)) return;
+      await db.query('UPDATE auth_users SET password_hash = $2 WHERE id = $1', [id, passwordHash]);
+    },
   };
 }
 

@@ -1,0 +1,77 @@
+import { createHash } from 'node:crypto';
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { MemoryStore, rateLimit, type Store } from 'express-rate-limit';
+import { authConfig } from '../config/auth.js';
+import { AuthError, normalizeEmail } from '../services/authService.js';
+import { logSecurityEvent } from '../services/securityLog.js';
+
+/**
+ * Where the counters live. In-process by default, which is right for one instance. With several
+ * instances behind a load balancer each would count on its own: return a shared store here instead
+ * (e.g. `new RedisStore({ sendCommand, prefix })` from rate-limit-redis). `name` tells the limiters apart.
+ */
+export function createRateLimitStore(_name: string): Store {
+  return new MemoryStore();
+}
+
+const settings = authConfig.rateLimit;
+const windowMs = settings.windowSeconds * 1000;
+
+/** Failed logins per client IP. Successful ones do not count, so a shared office NAT is not locked out. */
+export const loginIpLimiter = createLimiter('login-ip', settings.loginPerIp, { failuresOnly: true });
+
+/**
+ * Failed logins per account from every IP together (credential stuffing from many addresses). The
+ * answer is the same 429 for every client, and it only delays sign-in: there is no permanent lock.
+ */
+export const loginAccountLimiter = createLimiter('login-account', settings.loginPerAccount, {
+  failuresOnly: true,
+  key: accountKey,
+});
+
+export const registerIpLimiter = createLimiter('register-ip', settings.registerPerIp);
+export const refreshIpLimiter = createLimiter('refresh-ip', settings.refreshPerIp);
+
+interface LimiterOptions {
+  failuresOnly?: boolean;
+  /** The counter key; by default the client IP (`req.ip`, which the app's `trust proxy` setting decides). */
+  key?: (req: { body?: unknown }) => string | undefined;
+}
+
+function createLimiter(name: string, limit: number, options: LimiterOptions = {}): RequestHandler {
+  if (!settings.enabled) return (_req: Request, _res: Response, next: NextFunction) => next();
+  const key = options.key;
+  const limiter = rateLimit({
+    windowMs,
+    limit,
+    store: createRateLimitStore(name),
+    skipSuccessfulRequests: options.failuresOnly ?? false,
+    // Retry-After is set below; no RateLimit-* headers, which would show attackers the remaining budget.
+    standardHeaders: false,
+    legacyHeaders: false,
+    ...(key ? { keyGenerator: (req) => key(req) ?? '', skip: (req) => key(req) === undefined } : {}),
+    handler: (req, res, next) => {
+      // express-rate-limit leaves the counter on `req.rateLimit`.
+      const { rateLimit: info } = req as { rateLimit?: { resetTime?: Date } };
+      res.setHeader('Retry-After', String(retryAfterSeconds(info?.resetTime)));
+      logSecurityEvent({ event: 'rate_limited', userId: null, client: { ip: req.ip, userAgent: req.get('user-agent') } });
+      // The router's error handler answers with the usual JSON envelope.
+      next(new AuthError(429, 'rate_limited', 'Too many attempts. Try again later.'));
+    },
+  });
+  // express-rate-limit is typed with the @types/express it resolves itself, which in a workspace can be
+  // another copy (even another major) than the app's. At run time it is the same request and response.
+  return limiter as unknown as RequestHandler;
+}
+
+function retryAfterSeconds(resetTime: Date | undefined): number {
+  const seconds = resetTime ? Math.ceil((resetTime.getTime() - Date.now()) / 1000) : windowMs / 1000;
+  return Math.max(1, seconds);
+}
+
+/** The normalized email, hashed so a shared store (Redis) never holds addresses in clear. */
+function accountKey(req: { body?: unknown }): string | undefined {
+  const email: unknown = (req.body as { email?: unknown } | undefined)?.email;
+  if (typeof email !== 'string') return undefined; // the body schema answers 400 next
+  return createHash('sha256').update(normalizeEmail(email)).digest('base64url');
+}

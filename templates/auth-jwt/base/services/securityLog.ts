@@ -1,0 +1,47 @@
+import { authConfig } from '../config/auth.js';
+
+export type SecurityEventName =
+  | 'login_succeeded'
+  | 'login_failed'
+  | 'refresh'
+  | 'refresh_token_reuse'
+  | 'logout'
+  | 'logout_all'
+  | 'password_changed'
+  | 'rate_limited';
+
+/** Who sent the request. Filled in by the routes from `req.ip` (the app's `trust proxy` decides it). */
+export interface ClientInfo {
+  ip?: string;
+  userAgent?: string;
+}
+
+/** Never carries a password, a token or a secret: only ids. */
+export interface SecurityEvent {
+  event: SecurityEventName;
+  userId: string | null;
+  familyId?: string;
+  client?: ClientInfo;
+}
+
+const WARNINGS: ReadonlySet<SecurityEventName> = new Set(['login_failed', 'refresh_token_reuse', 'rate_limited']);
+const USER_AGENT_MAX_LENGTH = 256;
+
+/**
+ * One JSON line per event on stdout, for the app's log collector. JSON.stringify escapes quotes and
+ * control characters, so a crafted User-Agent cannot forge extra log lines.
+ */
+export function logSecurityEvent(event: SecurityEvent): void {
+  if (!authConfig.logEvents) return;
+  const line = {
+    level: WARNINGS.has(event.event) ? 'warn' : 'info',
+    source: 'auth',
+    event: event.event,
+    userId: event.userId,
+    ...(event.familyId ? { familyId: event.familyId } : {}),
+    ip: event.client?.ip ?? null,
+    userAgent: event.client?.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
+    time: new Date().toISOString(),
+  };
+  process.stdout.write(`${JSON.stringify(line)}\n`);
+}
