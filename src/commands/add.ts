@@ -29,6 +29,8 @@ export interface AddOptions {
   skipExisting?: boolean;
   diff?: boolean;
   json?: boolean;
+  /** `--refresh-cookie`: the refresh token travels in an HttpOnly cookie (remembered in the installed manifest). */
+  refreshCookie?: boolean;
 }
 
 /**
@@ -66,9 +68,11 @@ async function runAdd(componentName: string, options: AddOptions): Promise<numbe
   const project = detectProject(path.resolve(options.cwd), process.env, { packageManager: options.packageManager });
   const installed = readManifest(project.root);
   const store = await chooseStore(project, options, installed.manifest.components[component.name], logger);
-  const manifest = component.resolve(project, { store: store.value });
+  const refreshCookie = Boolean(options.refreshCookie || installed.manifest.components[component.name]?.options.refreshCookie);
+  const manifest = component.resolve(project, { store: store.value, refreshCookie });
   const plan = buildPlan(project, manifest, {
     store: store.value,
+    refreshCookie,
     install: options.install && !dryRun,
     mode: existingFileMode(options),
     installed,
@@ -284,7 +288,11 @@ function printNextSteps(plan: Plan, logger: Logger): void {
     storeNote,
     `Start the app: ${colors.cyan(start)}`,
     `Try it: ${colors.cyan(`curl -X POST http://localhost:3000/api/auth/register -H 'Content-Type: application/json' -d '{"email":"you@example.com","password":"a long passphrase"}'`)}`,
-    `Protect your own routes: ${colors.cyan(`import { validateAuth } from '${middleware}';`)} then ${colors.cyan("app.get('/private', validateAuth, (req, res) => res.json(req.user))")}`,
+    `Protect your own routes: ${colors.cyan(
+      project.sourceSyntax === 'require'
+        ? `const { validateAuth } = require('${middleware}');`
+        : `import { validateAuth } from '${middleware}';`,
+    )} then ${colors.cyan("app.get('/private', validateAuth, (req, res) => res.json(req.user))")}`,
     ...plan.nextSteps,
   ];
   steps.forEach((step, index) => logger.info(`  ${index + 1}. ${step}`));
