@@ -45,7 +45,7 @@ program
   .command('add')
   .description('add a component (e.g. auth-jwt) to the Express app in the current folder')
   .argument('<component>', 'component to add (see `backternity list`)')
-  .option('--cwd <dir>', 'folder of the Express app (the nearest package.json with express is used)', process.cwd())
+  .addOption(cwdOption('folder of the Express app (the nearest package.json with express is used)'))
   .addOption(new Option('--db <store>', 'where users and sessions live: mongodb | postgres | pglite (default: detected from dependencies, else asked, else mongodb)'))
   .option('-y, --yes', 'accept defaults and never prompt (implied when CI is set or stdin is not a terminal)', false)
   .option('--dry-run', 'print every file that would be created or changed, and write nothing', false)
@@ -98,7 +98,7 @@ program
   .command('diff')
   .description('show what differs between the installed files of a component and its current templates')
   .argument('<component>', 'an installed component (see backternity.json)')
-  .option('--cwd <dir>', 'folder of the Express app', process.cwd())
+  .addOption(cwdOption('folder of the Express app'))
   .option('--json', 'print the result as JSON on stdout', false)
   .addHelpText('after', '\nExit codes: 0 done (differences or not) · 1 error (e.g. the component is not installed) · 2 usage error')
   .action(async (component: string, options: { cwd: string; json: boolean }) => {
@@ -110,7 +110,7 @@ program
   .command('remove')
   .description('remove a component: its unmodified files and the lines it added (the reverse of add)')
   .argument('<component>', 'an installed component (see backternity.json)')
-  .option('--cwd <dir>', 'folder of the Express app', process.cwd())
+  .addOption(cwdOption('folder of the Express app'))
   .option('-y, --yes', 'never prompt: files you edited are kept and listed (implied when CI is set or no terminal)', false)
   .option('--dry-run', 'print what would be removed, and change nothing', false)
   .option('--json', 'print the plan/result as JSON on stdout (human output goes to stderr)', false)
@@ -131,6 +131,11 @@ Exit codes: 0 done · 1 error, nothing changed · 2 usage error · 130 interrupt
     const { removeCommand } = await import('./commands/remove.js');
     process.exitCode = await removeCommand(component, options);
   });
+
+/** `--cwd`, documented as "current folder" rather than whatever folder --help happened to run in. */
+function cwdOption(description: string): Option {
+  return new Option('--cwd <dir>', description).default(process.cwd(), 'current folder');
+}
 
 program.parseAsync(process.argv).catch(async (error: unknown) => {
   // Commander already printed its message (unknown option, missing argument…); help/version exit 0.
