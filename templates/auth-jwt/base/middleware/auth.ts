@@ -46,7 +46,8 @@ export const validateAuth: RequestHandler = (req, res, next) => {
     rejectUnauthenticated(res);
     return;
   }
-  if (hasQueryToken(req)) {
+  // RFC 6750 §3.1: more than one way of sending the token is an invalid request.
+  if (hasQueryToken(req) || hasBodyToken(req)) {
     res.set('WWW-Authenticate', `${REALM}, error="invalid_request"`);
     sendError(res, 400, 'invalid_request', 'Send the access token only in the Authorization header');
     return;
@@ -111,6 +112,11 @@ function rejectInvalidToken(res: Response, error: AuthError): void {
 
 function hasQueryToken(req: Request): boolean {
   return /[?&]access_token=/.test(req.originalUrl);
+}
+
+function hasBodyToken(req: Request): boolean {
+  const body: unknown = req.body;
+  return typeof body === 'object' && body !== null && Object.prototype.hasOwnProperty.call(body, 'access_token');
 }
 
 function describeError(error: unknown): string {
