@@ -98,6 +98,18 @@ export function defineStoreContract(name: string, open: () => Promise<StoreHarne
       expect((await stores.users.findById(user.id))?.tokenVersion).toBe(2);
     });
 
+    it('replaces the password hash of one user only, and ignores unknown or malformed ids', async () => {
+      const user = await newUser();
+      const bystander = await newUser();
+      await stores.users.updatePasswordHash(user.id, '$2b$12$new-hash');
+      expect((await stores.users.findByEmail(user.email))?.passwordHash).toBe('$2b$12$new-hash');
+      expect((await stores.users.findByEmail(bystander.email))?.passwordHash).toBe('$2b$10$hash');
+      expect((await stores.users.findById(user.id))?.tokenVersion).toBe(0); // a re-hash ends no session
+      await stores.users.updatePasswordHash(harness.unknownUserId(), '$2b$12$other');
+      for (const id of ['', 'nope', '{"$gt":""}']) await stores.users.updatePasswordHash(id, '$2b$12$other');
+      expect((await stores.users.findByEmail(bystander.email))?.passwordHash).toBe('$2b$10$hash');
+    });
+
     it('stores only the hash of a refresh token (read from the database directly)', async () => {
       const user = await newUser();
       const { token, tokenHash, familyId } = await saveToken(user.id);

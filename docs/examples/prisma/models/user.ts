@@ -36,6 +36,11 @@ export function createPrismaUserStore(prisma: PrismaClient): UserStore {
       // updateMany: an unknown id is a no-op instead of Prisma's "record not found" error.
       await prisma.authUser.updateMany({ where: { id }, data: { tokenVersion: { increment: 1 } } });
     },
+
+    async updatePasswordHash(id, passwordHash) {
+      if (!UUID_PATTERN.test(id)) return;
+      await prisma.authUser.updateMany({ where: { id }, data: { passwordHash } });
+    },
   };
 }
 
