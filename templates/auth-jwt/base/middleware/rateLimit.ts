@@ -8,9 +8,10 @@ import { logSecurityEvent } from '../services/securityLog.js';
 /**
  * Where the counters live. In-process by default, which is right for one instance. With several
  * instances behind a load balancer each would count on its own: return a shared store here instead
- * (e.g. `new RedisStore({ sendCommand, prefix })` from rate-limit-redis). `name` tells the limiters apart.
+ * (e.g. a `RedisStore` from rate-limit-redis, with the limiter's name in its `prefix`). The argument
+ * names the limiter: login-ip, login-account, register-ip or refresh-ip.
  */
-export function createRateLimitStore(_name: string): Store {
+export function createRateLimitStore(_limiter: string): Store {
   return new MemoryStore();
 }
 
