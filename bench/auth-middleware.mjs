@@ -54,10 +54,11 @@ try {
     }
   }
 
-  const rows = [['route', 'req/s (median)', 'p99 ms (median)', 'non-2xx/errors']];
+  const rows = [['route', 'req/s (median)', 'p99 ms (median)', 'non-2xx/errors', 'req/s per round']];
   for (const target of targets) {
     const sample = samples.get(target.name);
-    rows.push([target.name, median(sample.rps).toFixed(0), median(sample.p99).toFixed(1), String(sample.non2xx)]);
+    const perRound = sample.rps.map((value) => value.toFixed(0)).join(' ');
+    rows.push([target.name, median(sample.rps).toFixed(0), median(sample.p99).toFixed(1), String(sample.non2xx), perRound]);
   }
   printTable(rows);
   const bare = median(samples.get(targets[0].name).rps);
