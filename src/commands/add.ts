@@ -31,6 +31,8 @@ export interface AddOptions {
   json?: boolean;
   /** `--refresh-cookie`: the refresh token travels in an HttpOnly cookie (remembered in the installed manifest). */
   refreshCookie?: boolean;
+  /** `--redis`: rate limits and revocation checks shared through Redis (remembered in the installed manifest). */
+  redis?: boolean;
 }
 
 /**
@@ -69,10 +71,12 @@ async function runAdd(componentName: string, options: AddOptions): Promise<numbe
   const installed = readManifest(project.root);
   const store = await chooseStore(project, options, installed.manifest.components[component.name], logger);
   const refreshCookie = Boolean(options.refreshCookie || installed.manifest.components[component.name]?.options.refreshCookie);
-  const manifest = component.resolve(project, { store: store.value, refreshCookie });
+  const redis = chooseRedis(project, options, installed.manifest.components[component.name]);
+  const manifest = component.resolve(project, { store: store.value, refreshCookie, redis: redis.value });
   const plan = buildPlan(project, manifest, {
     store: store.value,
     refreshCookie,
+    redis: redis.value,
     install: options.install && !dryRun,
     mode: existingFileMode(options),
     installed,
@@ -80,7 +84,7 @@ async function runAdd(componentName: string, options: AddOptions): Promise<numbe
 
   const { colors } = logger;
   logger.info(
-    `${colors.bold(`backternity add ${component.name}`)} in ${colors.cyan(project.root)} ${colors.dim(`(store: ${store.value}, ${store.reason}; ${project.packageManager.name}: ${project.packageManager.reason})`)}`,
+    `${colors.bold(`backternity add ${component.name}`)} in ${colors.cyan(project.root)} ${colors.dim(`(store: ${store.value}, ${store.reason}; ${redis.summary}; ${project.packageManager.name}: ${project.packageManager.reason})`)}`,
   );
   logger.line();
 
@@ -232,6 +236,18 @@ async function chooseStore(
   if (!store) throw new CliError('Cancelled: nothing was changed.', { exitCode: 130 });
   logger.line();
   return { value: store, reason: 'chosen' };
+}
+
+/**
+ * Redis is used when asked for (`--redis`), when the installed record says so, or when the app already
+ * depends on a Redis client (it then runs Redis anyway, and usually more than one instance).
+ */
+function chooseRedis(project: ProjectInfo, options: AddOptions, installed: InstalledComponent | undefined): { value: boolean; summary: string } {
+  if (options.redis) return { value: true, summary: 'redis: --redis' };
+  if (installed) return installed.options.redis ? { value: true, summary: `redis: from ${MANIFEST_FILE}` } : { value: false, summary: 'limits: in-process' };
+  const client = ['ioredis', 'redis'].find((name) => name in project.dependencies);
+  if (client) return { value: true, summary: `redis: detected from ${client}` };
+  return { value: false, summary: 'limits: in-process' };
 }
 
 const STORE_HINTS: Array<[dependency: string, store: Store]> = [

@@ -28,8 +28,8 @@ export async function diffCommand(componentName: string, options: DiffCommandOpt
   const installed = readManifest(project.root);
   const record = installed.manifest.components[component.name];
   if (!record) throw notInstalled(component.name);
-  const manifest = component.resolve(project, { store: record.options.store, refreshCookie: record.options.refreshCookie });
-  const plan = buildPlan(project, manifest, { store: record.options.store, refreshCookie: record.options.refreshCookie, install: false, installed, mode: 'merge' });
+  const manifest = component.resolve(project, { store: record.options.store, refreshCookie: record.options.refreshCookie, redis: record.options.redis });
+  const plan = buildPlan(project, manifest, { store: record.options.store, refreshCookie: record.options.refreshCookie, redis: record.options.redis, install: false, installed, mode: 'merge' });
 
   const entries = plan.files
     .filter((file) => file.kind === 'template' || (['entry', 'env-example', 'gitignore', 'package-json'].includes(file.kind) && file.action !== 'identical'))

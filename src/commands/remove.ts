@@ -27,7 +27,7 @@ export async function removeCommand(componentName: string, options: RemoveComman
   const loaded = readManifest(project.root);
   const record = loaded.manifest.components[component.name];
   if (!record) throw notInstalled(component.name);
-  const manifest = component.resolve(project, { store: record.options.store, refreshCookie: record.options.refreshCookie });
+  const manifest = component.resolve(project, { store: record.options.store, refreshCookie: record.options.refreshCookie, redis: record.options.redis });
   // Only a person at a terminal is asked; everyone else keeps their edited files (the safe default).
   const ask = isInteractive() && !options.yes && !options.dryRun && !options.json;
   const plan = await buildRemovePlan(project, manifest, loaded, {

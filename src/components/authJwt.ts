@@ -39,12 +39,23 @@ const COOKIE_ENV = [
   },
 ];
 
+/**
+ * `--redis`: rate-limit counters and revocation checks shared by every instance. ioredis is the client
+ * the Redis team maintains for Node with TypeScript types included; the rate-limit store is generated
+ * (services/redisRateLimitStore.ts), so there is no second package to keep in step with express-rate-limit.
+ */
+const REDIS_DEPENDENCIES = { ioredis: '^6.1.0' } as const;
+
+const REDIS_ENV = [
+  { key: 'REDIS_URL', value: 'redis://127.0.0.1:6379', comment: 'Redis for rate limits and revocation checks shared by every instance' },
+];
+
 const DESCRIPTION = 'JWT authentication: register, login, me, refresh (rotating) and logout, with validateAuth middleware';
 
 export const authJwt: Component = {
   name: 'auth-jwt',
   description: DESCRIPTION,
-  resolve(project: ProjectInfo, { store, refreshCookie = false }: ComponentOptions): ComponentManifest {
+  resolve(project: ProjectInfo, { store, refreshCookie = false, redis = false }: ComponentOptions): ComponentManifest {
     const database = databaseName(project);
     const storeEnv = {
       mongodb: { key: 'MONGODB_URI', value: `mongodb://127.0.0.1:27017/${database}`, comment: 'MongoDB connection string' },
@@ -56,29 +67,31 @@ export const authJwt: Component = {
       { key: 'REFRESH_EXPIRES_IN', value: '30d', comment: 'Refresh session lifetime (absolute: rotation does not extend it)' },
       storeEnv,
       ...(refreshCookie ? COOKIE_ENV : []),
+      ...(redis ? REDIS_ENV : []),
     ];
     return {
       name: 'auth-jwt',
       description: DESCRIPTION,
-      files: templateFolders(store).flatMap(listTemplates),
-      dependencies: { ...RUNTIME_DEPENDENCIES, ...STORE_DEPENDENCIES[store] },
+      files: templateFolders(store, redis).flatMap(listTemplates),
+      dependencies: { ...RUNTIME_DEPENDENCIES, ...STORE_DEPENDENCIES[store], ...(redis ? REDIS_DEPENDENCIES : {}) },
       devDependencies: project.language === 'ts' ? typeDependencies(project, store) : {},
       env: [{ key: 'JWT_SECRET', value: generateJwtSecret(), comment: 'HMAC key for access tokens (keep it secret; 256+ random bits)' }, ...common],
       envExample: [{ key: 'JWT_SECRET', value: 'CHANGE_ME', comment: 'Generate one: openssl rand -base64 48' }, ...common],
       gitignore: store === 'pglite' ? ['.env', '.data/'] : ['.env'],
       mount: { path: '/api/auth', routerModule: 'routes/auth', connectModule: 'services/auth' },
-      nextSteps: [],
+      nextSteps: redis ? ['Make sure Redis is reachable at REDIS_URL (see .env): the app stops at start-up if it is not.'] : [],
     };
   },
 };
 
 /**
  * Template folders for a store, in copy order. Every folder mirrors the app's source dir, so they all merge
- * into it: postgres and pglite share the SQL store (`stores/sql`) and add only their driver's `models/index.ts`.
+ * into it: postgres and pglite share the SQL store (`stores/sql`) and add only their driver's `models/index.ts`;
+ * `state/memory` or `state/redis` provides `services/sharedState.ts` (rate-limit counters, revocation cache).
  */
-export function templateFolders(store: Store): string[] {
+export function templateFolders(store: Store, redis = false): string[] {
   const sql = store === 'postgres' || store === 'pglite' ? ['auth-jwt/stores/sql'] : [];
-  return ['auth-jwt/base', ...sql, `auth-jwt/stores/${store}`];
+  return ['auth-jwt/base', ...sql, `auth-jwt/stores/${store}`, `auth-jwt/state/${redis ? 'redis' : 'memory'}`];
 }
 
 /** @types packages the generated TypeScript needs, unless the app already has them. */

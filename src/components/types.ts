@@ -12,6 +12,8 @@ export interface ComponentOptions {
   store: Store;
   /** The refresh token travels in an HttpOnly cookie instead of the JSON body (`--refresh-cookie`). */
   refreshCookie?: boolean;
+  /** Rate limits and revocation checks shared through Redis (`--redis`, or an ioredis/redis dependency). */
+  redis?: boolean;
 }
 
 /** One file the component installs: a template path and where it lands, relative to the app's source dir. */

@@ -37,8 +37,8 @@ export interface InstalledComponent {
   version: string;
   /** Fingerprint of the component's templates (sha256 prefix): moves whenever the templates change. */
   templates: string;
-  /** `refreshCookie` is recorded only when set, so older records stay byte-identical. */
-  options: { store: Store; refreshCookie?: boolean };
+  /** `refreshCookie` and `redis` are recorded only when set, so older records stay byte-identical. */
+  options: { store: Store; refreshCookie?: boolean; redis?: boolean };
   /** Relative POSIX path → record. */
   files: Record<string, InstalledFile>;
   entry?: InstalledEntryPatch;

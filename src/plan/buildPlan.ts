@@ -25,6 +25,7 @@ import type { ExistingFileMode, FileKind, Plan, PlannedFile } from './types.js';
 export interface PlanOptions {
   store: Store;
   refreshCookie?: boolean;
+  redis?: boolean;
   install: boolean;
   /** What to do with existing component files that differ from the template (default: merge). */
   mode?: ExistingFileMode;
@@ -82,7 +83,11 @@ export function buildPlan(project: ProjectInfo, manifest: ComponentManifest, opt
   const installed: InstalledComponent = {
     version: backternityVersion(),
     templates: context.templatesVersion,
-    options: { store: options.store, ...(options.refreshCookie ? { refreshCookie: true } : {}) },
+    options: {
+      store: options.store,
+      ...(options.refreshCookie ? { refreshCookie: true } : {}),
+      ...(options.redis ? { redis: true } : {}),
+    },
     files: recordedFiles(project, templates, previous),
     entry: entry.record,
     env: {

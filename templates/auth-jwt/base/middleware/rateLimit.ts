@@ -1,19 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { MemoryStore, rateLimit, type Store } from 'express-rate-limit';
+import { rateLimit } from 'express-rate-limit';
 import { authConfig } from '../config/auth.js';
 import { AuthError, normalizeEmail } from '../services/authService.js';
 import { logSecurityEvent } from '../services/securityLog.js';
-
-/**
- * Where the counters live. In-process by default, which is right for one instance. With several
- * instances behind a load balancer each would count on its own: return a shared store here instead
- * (e.g. a `RedisStore` from rate-limit-redis, with the limiter's name in its `prefix`). The argument
- * names the limiter: login-ip, login-account, register-ip or refresh-ip.
- */
-export function createRateLimitStore(_limiter: string): Store {
-  return new MemoryStore();
-}
+// Where the counters live: this process, or Redis when scaffolded with --redis (services/sharedState).
+import { createRateLimitStore } from '../services/sharedState.js';
 
 const settings = authConfig.rateLimit;
 const windowMs = settings.windowSeconds * 1000;

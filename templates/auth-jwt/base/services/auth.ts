@@ -2,6 +2,7 @@ import { authConfig } from '../config/auth.js';
 import { openAuthStores } from '../models/index.js';
 import { AuthService, type AuthStores } from './authService.js';
 import { logSecurityEvent } from './securityLog.js';
+import { closeSharedState, connectSharedState, createAccessCache } from './sharedState.js';
 
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
@@ -24,11 +25,15 @@ export async function closeAuth(): Promise<void> {
   const opened = await pending?.catch(() => undefined);
   await opened?.service.close();
   await opened?.stores.close();
+  await closeSharedState();
 }
 
 async function open(): Promise<{ service: AuthService; stores: AuthStores }> {
-  const stores = await openAuthStores();
-  const service = new AuthService(stores, authConfig, { onSecurityEvent: logSecurityEvent });
+  const [stores] = await Promise.all([openAuthStores(), connectSharedState()]);
+  const service = new AuthService(stores, authConfig, {
+    onSecurityEvent: logSecurityEvent,
+    accessCache: createAccessCache(authConfig),
+  });
   schedulePurge(service);
   return { service, stores };
 }

@@ -3,7 +3,7 @@ import jwt, { type JwtPayload } from 'jsonwebtoken';
 import type { AuthConfig } from '../config/auth.js';
 import { checkNewPassword, exceedsBcryptLimit, PasswordHasher, type PasswordProblem } from './password.js';
 import type { ClientInfo, SecurityEvent } from './securityLog.js';
-import { TtlCache } from './ttlCache.js';
+import { InProcessAccessCache } from './ttlCache.js';
 
 // ---- Store contracts: implement these to plug in any database ----
 
@@ -76,6 +76,31 @@ export interface AuthStores {
   close(): Promise<void>;
 }
 
+// ---- Per-request checks: where token versions and revoked jtis are looked up first ----
+
+/** What the cache knows for one access token. Undefined fields are loaded from the stores. */
+export interface AccessCheck {
+  user?: User;
+  denied?: boolean;
+  /** Keeps what the service loaded from the stores, unless a revocation happened meanwhile. Never throws. */
+  remember(loaded: { user: User | null; denied: boolean }): Promise<void>;
+}
+
+/**
+ * Answers the per-request checks without a store round trip: in this process (the default) or in a
+ * cache shared by every instance (Redis). Revocations go through it before the stores change.
+ */
+export interface AccessCache {
+  lookup(userId: string, jti: string, expiresAt: Date): Promise<AccessCheck>;
+  /**
+   * Called before a user's token version changes. Throws when the change could not be made visible to
+   * every instance, so nothing is changed. The returned function is called once the stores changed.
+   */
+  beginUserChange(userId: string): Promise<(reload: () => Promise<User | null>) => Promise<void>>;
+  /** Ends one access token. Throws like beginUserChange. */
+  denyJti(jti: string, expiresAt: Date): Promise<void>;
+}
+
 export class DuplicateEmailError extends Error {
   constructor() {
     super('A user with this email already exists');
@@ -145,6 +170,8 @@ export interface VerifiedAccessToken {
 export interface AuthServiceOptions {
   /** Called for events worth a security log line. Never receives passwords or tokens. */
   onSecurityEvent?: (event: SecurityEvent) => void;
+  /** Where per-request checks are cached; in this process by default. */
+  accessCache?: AccessCache;
   now?: () => Date;
 }
 
@@ -180,10 +207,7 @@ export class AuthService {
   private readonly passwords: PasswordHasher;
   private readonly onSecurityEvent: (event: SecurityEvent) => void;
   private readonly now: () => Date;
-  // Per-request checks without a store round trip: users for a few seconds, revoked jtis until they expire.
-  private readonly users = new TtlCache<User>();
-  private readonly deniedJtis = new TtlCache<true>();
-  private readonly allowedJtis = new TtlCache<true>();
+  private readonly accessCache: AccessCache;
 
   constructor(
     private readonly stores: AuthStores,
@@ -193,6 +217,7 @@ export class AuthService {
     this.passwords = new PasswordHasher(config.bcryptCost);
     this.onSecurityEvent = options.onSecurityEvent ?? (() => {});
     this.now = options.now ?? (() => new Date());
+    this.accessCache = options.accessCache ?? new InProcessAccessCache(config.userCacheTtlSeconds);
   }
 
   async register(input: { email: string; password: string }): Promise<AuthSession> {
@@ -265,21 +290,20 @@ export class AuthService {
   async logout(refreshToken: string | undefined, accessToken?: string, client: ClientInfo = {}): Promise<void> {
     const now = this.now();
     let userId: string | null = null;
+    // The access token first: if its revocation cannot reach every instance, nothing is changed (503).
+    const verified = accessToken ? await this.verifyAccessToken(accessToken).catch(() => null) : null;
+    if (verified) {
+      await this.accessCache.denyJti(verified.jti, verified.expiresAt);
+      userId = verified.user.id;
+    }
     if (refreshToken !== undefined && REFRESH_TOKEN_PATTERN.test(refreshToken)) {
       const record = await this.stores.refreshTokens.findByHash(hashToken(refreshToken));
       if (record) {
         await this.stores.refreshTokens.revokeFamily(record.familyId, now);
-        userId = record.userId;
+        userId ??= record.userId;
       }
     }
-    if (accessToken) {
-      const verified = await this.verifyAccessToken(accessToken).catch(() => null);
-      if (verified) {
-        await this.stores.denylist.add(verified.jti, verified.expiresAt);
-        this.rememberDenied(verified.jti, verified.expiresAt);
-        userId ??= verified.user.id;
-      }
-    }
+    if (verified) await this.stores.denylist.add(verified.jti, verified.expiresAt);
     this.onSecurityEvent({ event: 'logout', userId, client });
   }
 
@@ -304,8 +328,8 @@ export class AuthService {
     if (!(await this.checkPassword(input.currentPassword, user.passwordHash))) throw invalidCredentials();
     this.assertAcceptablePassword(input.newPassword);
 
-    await this.stores.users.updatePasswordHash(user.id, await this.passwords.hash(input.newPassword));
-    await this.endAllSessions(user.id);
+    const passwordHash = await this.passwords.hash(input.newPassword);
+    await this.endAllSessions(user.id, () => this.stores.users.updatePasswordHash(user.id, passwordHash));
     this.onSecurityEvent({ event: 'password_changed', userId: user.id, client });
     const updated = await this.stores.users.findById(user.id);
     if (!updated) throw invalidToken();
@@ -315,7 +339,18 @@ export class AuthService {
   async verifyAccessToken(token: string): Promise<VerifiedAccessToken> {
     const claims = this.verifySignedClaims(token);
     const expiresAt = new Date(claims.exp * 1000);
-    const [user, denied] = await Promise.all([this.findUserCached(claims.sub), this.isDenied(claims.jti, expiresAt)]);
+    const check = await this.accessCache.lookup(claims.sub, claims.jti, expiresAt);
+    let { user, denied } = check;
+    if (user === undefined || denied === undefined) {
+      // Not cached (or the shared cache is unreachable): the stores are the source of truth.
+      const [loadedUser, loadedDenied] = await Promise.all([
+        user ?? this.stores.users.findById(claims.sub),
+        denied ?? this.stores.denylist.has(claims.jti),
+      ]);
+      await check.remember({ user: loadedUser, denied: loadedDenied });
+      user = loadedUser ?? undefined;
+      denied = loadedDenied;
+    }
     if (!user || user.tokenVersion !== claims.tv || denied) throw invalidToken();
     return { user, jti: claims.jti, expiresAt };
   }
@@ -353,35 +388,13 @@ export class AuthService {
     }
   }
 
-  private async endAllSessions(userId: string): Promise<void> {
+  /** `changeFirst` runs once the cache is ready for the change, so a 503 there leaves everything as it was. */
+  private async endAllSessions(userId: string, changeFirst?: () => Promise<void>): Promise<void> {
+    const finish = await this.accessCache.beginUserChange(userId);
+    await changeFirst?.();
     await this.stores.users.incrementTokenVersion(userId);
-    this.users.delete(userId); // this instance sees the new token version at once
+    await finish(() => this.stores.users.findById(userId));
     await this.stores.refreshTokens.revokeAllForUser(userId, this.now());
-  }
-
-  private async findUserCached(id: string): Promise<User | null> {
-    const cached = this.users.get(id);
-    if (cached) return cached;
-    const generation = this.users.generation;
-    const user = await this.stores.users.findById(id);
-    if (user) this.users.set(id, user, Date.now() + this.config.userCacheTtlSeconds * 1000, generation);
-    return user;
-  }
-
-  /** A revoked jti is remembered until the token expires; a clean one is re-checked after the cache TTL. */
-  private async isDenied(jti: string, expiresAt: Date): Promise<boolean> {
-    if (this.deniedJtis.get(jti)) return true;
-    if (this.allowedJtis.get(jti)) return false;
-    const generation = this.allowedJtis.generation;
-    const denied = await this.stores.denylist.has(jti);
-    if (denied) this.rememberDenied(jti, expiresAt);
-    else this.allowedJtis.set(jti, true, Date.now() + this.config.userCacheTtlSeconds * 1000, generation);
-    return denied;
-  }
-
-  private rememberDenied(jti: string, expiresAt: Date): void {
-    this.allowedJtis.delete(jti);
-    this.deniedJtis.set(jti, true, expiresAt.getTime() + CLOCK_TOLERANCE_SECONDS * 1000);
   }
 
   private async startSession(user: User): Promise<AuthSession> {
@@ -405,7 +418,9 @@ export class AuthService {
 
   private isConcurrentRefresh(token: RefreshTokenRecord, now: Date): boolean {
     if (!token.usedAt || token.revokedAt || token.expiresAt <= now) return false;
-    return now.getTime() - token.usedAt.getTime() <= this.config.refreshReuseGraceSeconds * 1000;
+    // Grace 0 is strict rotation. (`now` may even precede `usedAt`: it is read before the consume.)
+    const grace = this.config.refreshReuseGraceSeconds * 1000;
+    return grace > 0 && now.getTime() - token.usedAt.getTime() <= grace;
   }
 
   /** Saves the successor of a used token and issues a new access token. */

@@ -1,3 +1,8 @@
+import type { AccessCache, AccessCheck, User } from './authService.js';
+
+// A revoked token stays revoked while the verifier would still accept it: until exp plus its clock tolerance.
+const CLOCK_TOLERANCE_MS = 30_000;
+
 /**
  * A small in-process map whose entries expire. `generation` lets a caller that loaded a value from the
  * store skip caching it when the key was invalidated during the load, so a revocation cannot be undone
@@ -50,5 +55,50 @@ export class TtlCache<V> {
       if (this.entries.size <= this.maxEntries) break;
       this.entries.delete(key);
     }
+  }
+}
+
+/**
+ * The default AccessCache: this process only. Revocations made here take effect here at once; other
+ * instances notice them within the TTL (`AUTH_USER_CACHE_TTL`). Revoked jtis are kept until they expire.
+ */
+export class InProcessAccessCache implements AccessCache {
+  private readonly users = new TtlCache<User>();
+  private readonly deniedJtis = new TtlCache<true>();
+  private readonly allowedJtis = new TtlCache<true>();
+  private readonly ttlSeconds: number;
+
+  constructor(ttlSeconds: number) {
+    this.ttlSeconds = ttlSeconds;
+  }
+
+  async lookup(userId: string, jti: string, expiresAt: Date): Promise<AccessCheck> {
+    const userGeneration = this.users.generation;
+    const jtiGeneration = this.allowedJtis.generation;
+    return {
+      user: this.users.get(userId),
+      denied: this.deniedJtis.get(jti) ? true : this.allowedJtis.get(jti) ? false : undefined,
+      remember: async ({ user, denied }) => {
+        const until = Date.now() + this.ttlSeconds * 1000;
+        if (user) this.users.set(userId, user, until, userGeneration);
+        if (denied) this.rememberDenied(jti, expiresAt);
+        else this.allowedJtis.set(jti, true, until, jtiGeneration);
+      },
+    };
+  }
+
+  async beginUserChange(userId: string): Promise<(reload: () => Promise<User | null>) => Promise<void>> {
+    this.users.delete(userId);
+    // Deleted again afterwards: a request that read the old version meanwhile must not cache it.
+    return async () => this.users.delete(userId);
+  }
+
+  async denyJti(jti: string, expiresAt: Date): Promise<void> {
+    this.rememberDenied(jti, expiresAt);
+  }
+
+  private rememberDenied(jti: string, expiresAt: Date): void {
+    this.allowedJtis.delete(jti);
+    this.deniedJtis.set(jti, true, expiresAt.getTime() + CLOCK_TOLERANCE_MS);
   }
 }
