@@ -1,0 +1,142 @@
+#!/usr/bin/env node
+// 2. What a login costs beyond bcrypt, and what a burst of logins costs everyone else. POST /api/auth/login latency
+// (sequential) against a raw bcryptjs.compareSync at the same cost in this process; logins/s during a burst against
+// raw compares/s on as many worker threads as the app's hashing pool; and, during the burst, the app's own
+// event-loop delay and the latency of GET /health from this process, against the same measures at rest.
+//   node bench/login.mjs --cost 12 --rounds 3 --burst 16 --sequential 5     (after npm run build)
+import { availableParallelism } from 'node:os';
+import bcrypt from 'bcryptjs';
+import { postJson, register } from './lib/app.mjs';
+import { startComparePool } from './lib/bcrypt-pool.mjs';
+import { runStandalone } from './lib/context.mjs';
+import { alternate, fmt, median, numberArg, percentile } from './lib/stats.mjs';
+
+const PASSWORD = 'correct horse battery staple';
+const EMAIL = 'bench-login@example.com';
+// The templates' pool: min(2, cores) workers.
+const POOL_SIZE = Math.min(2, availableParallelism());
+
+export async function benchLogin(context) {
+  const cost = numberArg('cost', 12);
+  const rounds = numberArg('rounds', 3);
+  const burst = numberArg('burst', 16);
+  const sequential = numberArg('sequential', 5);
+  const app = await context.app('pglite');
+  const instance = await app.start({ BCRYPT_COST: String(cost) });
+  const pool = startComparePool(POOL_SIZE);
+  try {
+    await register(instance.url, EMAIL, PASSWORD);
+    const hash = bcrypt.hashSync(PASSWORD, cost);
+    const probe = appProbe(instance.url);
+    const login = async () => {
+      const started = performance.now();
+      const response = await postJson(`${instance.url}/api/auth/login`, { email: EMAIL, password: PASSWORD });
+      if (response.status !== 200) throw new Error(`login → ${response.status} ${JSON.stringify(response.body)}`);
+      return performance.now() - started;
+    };
+    const rawCompare = () => {
+      const started = performance.now();
+      if (!bcrypt.compareSync(PASSWORD, hash)) throw new Error('bcrypt.compareSync failed');
+      return performance.now() - started;
+    };
+
+    await login(); // warm-up: JIT, worker start
+    await pool.burst(POOL_SIZE, PASSWORD, hash);
+    const s = { login: [], compare: [], loginRate: [], rawRate: [], idle: [], busy: [] };
+    for (let round = 0; round < rounds; round++) {
+      const latencySteps = [
+        async () => {
+          for (let i = 0; i < sequential; i++) s.login.push(await login());
+        },
+        async () => {
+          for (let i = 0; i < sequential; i++) s.compare.push(rawCompare());
+        },
+      ];
+      for (const step of alternate(latencySteps, round)) await step();
+
+      s.idle.push(await probe.during(() => new Promise((resolve) => setTimeout(resolve, 1000))));
+      const loaded = await probe.during(() => Promise.all(Array.from({ length: burst }, login)));
+      s.busy.push(loaded);
+      s.loginRate.push((burst / loaded.elapsed) * 1000);
+      s.rawRate.push((burst / (await pool.burst(burst, PASSWORD, hash))) * 1000);
+    }
+    return section(s, { cost, rounds, burst, sequential });
+  } finally {
+    await pool.close();
+    await instance.stop();
+  }
+}
+
+/** Measures, while `work` runs, the app's event-loop delay and how long GET /health takes from here. */
+function appProbe(baseUrl) {
+  const health = async () => {
+    const started = performance.now();
+    await fetch(`${baseUrl}/health`).then((response) => response.arrayBuffer());
+    return performance.now() - started;
+  };
+  return {
+    async during(work) {
+      await fetch(`${baseUrl}/bench/loop-delay/reset`, { method: 'POST' }).then((response) => response.arrayBuffer());
+      let done = false;
+      const latencies = [];
+      const probing = (async () => {
+        while (!done) {
+          latencies.push(await health());
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      })();
+      const started = performance.now();
+      await work();
+      const elapsed = performance.now() - started;
+      done = true;
+      await probing;
+      const loop = await fetch(`${baseUrl}/bench/loop-delay`).then((response) => response.json());
+      return { elapsed, healthP50: percentile(latencies, 50), healthP99: percentile(latencies, 99), loopP99: loop.p99, loopMax: loop.max };
+    },
+  };
+}
+
+function section(s, { cost, rounds, burst, sequential }) {
+  const loginMs = median(s.login);
+  const compareMs = median(s.compare);
+  const loginRate = median(s.loginRate);
+  const rawRate = median(s.rawRate);
+  const m = (list, key) => median(list.map((entry) => entry[key]));
+  const latencyRatio = loginMs / compareMs;
+  const rateRatio = loginRate / rawRate;
+  return {
+    id: 'login',
+    title: '2. Login',
+    setup:
+      `bcrypt cost ${cost} (bcryptjs), PGlite store, ${rounds} rounds; each round: ${sequential} sequential logins and ` +
+      `${sequential} raw compares (order alternating), 1 s at rest, then a burst of ${burst} concurrent logins and ` +
+      `${burst} raw compares on ${POOL_SIZE} worker threads (the app's pool size). Event-loop delay is the app's own ` +
+      '(perf_hooks.monitorEventLoopDelay, 1 ms resolution); GET /health is probed from the benchmark process every 5 ms.',
+    columns: ['measure', 'login', 'raw bcrypt', 'login ÷ raw'],
+    rows: [
+      ['latency, sequential (ms, median)', fmt(loginMs, 1), fmt(compareMs, 1), fmt(latencyRatio, 3)],
+      [`throughput, burst of ${burst} (per s)`, fmt(loginRate, 2), fmt(rawRate, 2), fmt(rateRatio, 3)],
+    ],
+    targets: [
+      { label: 'login latency within 5% of raw bcrypt.compare', measured: `${fmt((latencyRatio - 1) * 100, 1)}%`, met: latencyRatio <= 1.05 },
+      { label: 'logins/s within 5% of raw compares/s', measured: `${fmt((rateRatio - 1) * 100, 1)}%`, met: rateRatio >= 0.95 },
+    ],
+    notes: [
+      `Event-loop delay of the app, p99 / max: ${fmt(m(s.idle, 'loopP99'), 1)} / ${fmt(m(s.idle, 'loopMax'), 1)} ms at rest, ` +
+        `${fmt(m(s.busy, 'loopP99'), 1)} / ${fmt(m(s.busy, 'loopMax'), 1)} ms during the login burst (bcrypt runs in worker threads).`,
+      `GET /health from another client, p50 / p99: ${fmt(m(s.idle, 'healthP50'), 1)} / ${fmt(m(s.idle, 'healthP99'), 1)} ms at rest, ` +
+        `${fmt(m(s.busy, 'healthP50'), 1)} / ${fmt(m(s.busy, 'healthP99'), 1)} ms during the burst (the burst keeps both cores busy with bcrypt).`,
+    ],
+    chart: {
+      title: `2. Login — latency at bcrypt cost ${cost}, ms (lower is better)`,
+      unit: 'ms',
+      bars: [
+        { label: 'POST /api/auth/login', value: loginMs, highlight: true },
+        { label: 'raw bcrypt.compareSync', value: compareMs },
+      ],
+    },
+    raw: s,
+  };
+}
+
+await runStandalone(import.meta.url, benchLogin);
