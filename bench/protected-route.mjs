@@ -2,8 +2,13 @@
 // 1. What checking an access token costs a route: the same tiny JSON route with no auth (the limit), behind the
 // generated validateAuth, behind express-jwt and behind passport-jwt (both pinned like the kit: HS256, issuer,
 // audience, the same KeyObject). One app process serves all four; autocannon (its own process) loads one route at a
-// time, the order alternating every round. Reports median requests/s and p99 latency and the ratios.
+// time, the order alternating every round. Reports median requests/s and p99 latency and the ratios. Before measuring,
+// every guarded route must accept the token and refuse it re-signed with HS512, another issuer or another audience.
 //   node bench/protected-route.mjs --rounds 3 --duration 5 --connections 50     (after npm run build)
+import fs from 'node:fs';
+import path from 'node:path';
+import dotenv from 'dotenv';
+import jwt from 'jsonwebtoken';
 import { register } from './lib/app.mjs';
 import { runStandalone } from './lib/context.mjs';
 import { autocannon } from './lib/load.mjs';
@@ -28,6 +33,7 @@ export async function benchProtectedRoute(context) {
     ].map((target) => ({ ...target, url: instance.url + target.path }));
     const headers = { authorization: `Bearer ${token}` };
     await assertGuarded(targets, headers);
+    await assertPinned(targets, token, readSecret(app.dir));
 
     for (const target of targets) await autocannon({ urls: [target.url], headers, connections, duration: 1 }); // warm-up
     const samples = new Map(targets.map((target) => [target.name, { rps: [], p99: [], failures: 0 }]));
@@ -59,6 +65,30 @@ async function assertGuarded(targets, headers) {
   }
 }
 
+function readSecret(dir) {
+  return dotenv.parse(fs.readFileSync(path.join(dir, '.env'), 'utf8')).JWT_SECRET;
+}
+
+/**
+ * The pinning is really the same: re-signed copies of a good token with another algorithm, issuer or audience
+ * (same secret) must be refused by every guarded route.
+ */
+async function assertPinned(targets, token, secret) {
+  const { header, payload } = jwt.decode(token, { complete: true });
+  const claims = { ...payload };
+  const forged = {
+    'HS512 instead of HS256': jwt.sign(claims, secret, { algorithm: 'HS512', keyid: header.kid }),
+    'another issuer': jwt.sign({ ...claims, iss: 'someone-else' }, secret, { algorithm: 'HS256', keyid: header.kid }),
+    'another audience': jwt.sign({ ...claims, aud: 'another-api' }, secret, { algorithm: 'HS256', keyid: header.kid }),
+  };
+  for (const target of targets.filter((t) => t.name !== OPEN)) {
+    for (const [what, bad] of Object.entries(forged)) {
+      const response = await fetch(target.url, { headers: { authorization: `Bearer ${bad}` } });
+      if (response.status !== 401) throw new Error(`${target.path} accepted a token with ${what} (${response.status})`);
+    }
+  }
+}
+
 function section({ targets, samples, rounds, duration, connections }) {
   const rps = (name) => median(samples.get(name).rps);
   const p99 = (name) => median(samples.get(name).p99);
@@ -84,7 +114,8 @@ function section({ targets, samples, rounds, duration, connections }) {
       `\`GET /bench/<route>\` answering \`{"success":true,"data":{"id":…}}\`, ${rounds} alternating rounds × ${duration} s per route, ` +
       `${connections} connections, one app process (PGlite store, Express 5). validateAuth is the generated middleware ` +
       '(signature, kid, exp, iss/aud, token_use, then the token-version and jti checks from its in-process cache); the ' +
-      'libraries only verify the signature and claims (passport-jwt with the usual no-lookup verify callback).',
+      'libraries only verify the signature and claims (passport-jwt with the usual no-lookup verify callback). Before ' +
+      'measuring, every guarded route is checked to refuse the token re-signed with HS512, another issuer or another audience.',
     columns: ['route', 'req/s', 'p99 ms', '× no auth', 'validateAuth ÷ this', 'non-2xx/errors', 'req/s per round'],
     rows,
     targets: [
