@@ -1,13 +1,10 @@
-import path from 'node:path';
-import { getComponent } from '../components/index.js';
-import { readManifest, sha256 } from '../manifest/manifest.js';
+import { sha256 } from '../manifest/manifest.js';
 import { buildPlan } from '../plan/buildPlan.js';
 import { fileDiff } from '../plan/diff.js';
 import { display } from '../plan/print.js';
-import { notInstalled } from '../plan/removePlan.js';
 import { type Plan, type PlannedFile } from '../plan/types.js';
-import { detectProject } from '../project/detect.js';
 import { createLogger } from '../ui/logger.js';
+import { loadInstalledComponent } from './installed.js';
 
 export interface DiffCommandOptions {
   cwd: string;
@@ -23,13 +20,8 @@ type FileState = 'would be patched' | 'unchanged' | 'edited by you' | 'template 
  */
 export async function diffCommand(componentName: string, options: DiffCommandOptions): Promise<number> {
   const logger = createLogger(options.json ? process.stderr : process.stdout);
-  const component = getComponent(componentName);
-  const project = detectProject(path.resolve(options.cwd));
-  const installed = readManifest(project.root);
-  const record = installed.manifest.components[component.name];
-  if (!record) throw notInstalled(component.name);
-  const manifest = component.resolve(project, { store: record.options.store, refreshCookie: record.options.refreshCookie, redis: record.options.redis });
-  const plan = buildPlan(project, manifest, { store: record.options.store, refreshCookie: record.options.refreshCookie, redis: record.options.redis, install: false, installed, mode: 'merge' });
+  const { component, project, installed, record, options: recorded, manifest } = loadInstalledComponent(componentName, options.cwd);
+  const plan = buildPlan(project, manifest, { ...recorded, install: false, installed, mode: 'merge' });
 
   const entries = plan.files
     .filter((file) => file.kind === 'template' || (['entry', 'env-example', 'gitignore', 'package-json'].includes(file.kind) && file.action !== 'identical'))

@@ -1,16 +1,15 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { applyFiles, assertWritable, rollback } from '../apply/apply.js';
-import { getComponent } from '../components/index.js';
 import { CliError } from '../errors.js';
-import { readManifest, SIDECAR_DIR } from '../manifest/manifest.js';
+import { SIDECAR_DIR } from '../manifest/manifest.js';
 import { planToJson } from '../plan/json.js';
 import { formatPlan } from '../plan/print.js';
-import { buildRemovePlan, notInstalled } from '../plan/removePlan.js';
+import { buildRemovePlan } from '../plan/removePlan.js';
 import { changedFiles, type Plan } from '../plan/types.js';
-import { detectProject } from '../project/detect.js';
 import { isInteractive } from '../ui/interactive.js';
 import { createLogger } from '../ui/logger.js';
+import { loadInstalledComponent } from './installed.js';
 
 export interface RemoveCommandOptions {
   cwd: string;
@@ -22,12 +21,7 @@ export interface RemoveCommandOptions {
 /** Exit codes: 0 done · 1 error, nothing changed · 130 interrupted (nothing changed). */
 export async function removeCommand(componentName: string, options: RemoveCommandOptions): Promise<number> {
   const logger = createLogger(options.json ? process.stderr : process.stdout);
-  const component = getComponent(componentName);
-  const project = detectProject(path.resolve(options.cwd));
-  const loaded = readManifest(project.root);
-  const record = loaded.manifest.components[component.name];
-  if (!record) throw notInstalled(component.name);
-  const manifest = component.resolve(project, { store: record.options.store, refreshCookie: record.options.refreshCookie, redis: record.options.redis });
+  const { component, project, installed: loaded, record, manifest } = loadInstalledComponent(componentName, options.cwd);
   // Only a person at a terminal is asked; everyone else keeps their edited files (the safe default).
   const ask = isInteractive() && !options.yes && !options.dryRun && !options.json;
   const plan = await buildRemovePlan(project, manifest, loaded, {

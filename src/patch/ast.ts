@@ -150,3 +150,21 @@ export function methodName(call: t.CallExpression): string | undefined {
     ? callee.property.name
     : undefined;
 }
+
+/** Whether two module specifiers name the same module (`./routes/auth`, `./routes/auth.js`, `./routes/auth/index.ts`). */
+export function sameModule(a: string, b: string): boolean {
+  const normalize = (s: string) => s.replace(/\.[cm]?[jt]sx?$/, '').replace(/\/index$/, '');
+  return normalize(a) === normalize(b);
+}
+
+/** Start offset of a parsed node; Babel always sets it for parsed source. */
+export function startOf(node: t.Node | t.Comment): number {
+  if (typeof node.start !== 'number') throw new Error(`unreachable: ${node.type} without a start offset`);
+  return node.start;
+}
+
+/** End offset of a parsed node; Babel always sets it for parsed source. */
+export function endOf(node: t.Node | t.Comment): number {
+  if (typeof node.end !== 'number') throw new Error(`unreachable: ${node.type} without an end offset`);
+  return node.end;
+}

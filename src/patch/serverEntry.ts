@@ -12,10 +12,13 @@ import {
   SourceSyntaxError,
   callChain,
   dottedName,
+  endOf,
   methodName,
   parseSource,
   requireSpecifier,
+  sameModule,
   some,
+  startOf,
   stringValue,
   unwrap,
   walk,
@@ -420,11 +423,6 @@ function importedBinding(program: t.Program, specifier: string, exportName: stri
   return undefined;
 }
 
-function sameModule(a: string, b: string): boolean {
-  const normalize = (s: string) => s.replace(/\.[cm]?[jt]sx?$/, '').replace(/\/index$/, '');
-  return normalize(a) === normalize(b);
-}
-
 function callsFunction(program: t.Program, name: string): boolean {
   return some(program, (node) => node.type === 'CallExpression' && isIdentifier(node.callee, name));
 }
@@ -585,14 +583,4 @@ function isIdentifier(node: t.Node | undefined, name: string): boolean {
 
 function trimSlash(path: string): string {
   return path.replace(/\/+$/, '');
-}
-
-function startOf(node: t.Node | t.Comment): number {
-  if (typeof node.start !== 'number') throw new Error(`unreachable: ${node.type} without a start offset`);
-  return node.start;
-}
-
-function endOf(node: t.Node | t.Comment): number {
-  if (typeof node.end !== 'number') throw new Error(`unreachable: ${node.type} without an end offset`);
-  return node.end;
 }

@@ -5,7 +5,19 @@
  * removed as whole lines when they stand alone on their line, so add-then-remove gives back the original bytes.
  */
 import type * as t from '@babel/types';
-import { SourceSyntaxError, callChain, dottedName, parseSource, requireSpecifier, stringValue, unwrap, walk } from './ast.js';
+import {
+  SourceSyntaxError,
+  callChain,
+  dottedName,
+  endOf,
+  parseSource,
+  requireSpecifier,
+  sameModule,
+  startOf,
+  stringValue,
+  unwrap,
+  walk,
+} from './ast.js';
 
 export interface UnpatchEntryOptions {
   /** Module specifiers the patch imported from, e.g. ['./routes/auth.js', './services/auth.js']. */
@@ -139,19 +151,4 @@ function lineEnd(source: string, offset: number): number {
 function lineAfter(source: string, offset: number): number {
   const lf = source.indexOf('\n', offset);
   return lf === -1 ? source.length : lf + 1;
-}
-
-function sameModule(a: string, b: string): boolean {
-  const normalize = (s: string) => s.replace(/\.[cm]?[jt]sx?$/, '').replace(/\/index$/, '');
-  return normalize(a) === normalize(b);
-}
-
-function startOf(node: t.Node | t.Comment): number {
-  if (typeof node.start !== 'number') throw new Error(`unreachable: ${node.type} without a start offset`);
-  return node.start;
-}
-
-function endOf(node: t.Node | t.Comment): number {
-  if (typeof node.end !== 'number') throw new Error(`unreachable: ${node.type} without an end offset`);
-  return node.end;
 }
