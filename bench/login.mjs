@@ -3,7 +3,7 @@
 // (sequential) against a raw bcryptjs.compareSync at the same cost in this process; logins/s during a burst against
 // raw compares/s on as many worker threads as the app's hashing pool; and, during the burst, the app's own
 // event-loop delay and the latency of GET /health from this process, against the same measures at rest.
-//   node bench/login.mjs --cost 12 --rounds 3 --burst 16 --sequential 5     (after npm run build)
+//   node bench/login.mjs --cost 12 --rounds 5 --burst 16 --sequential 4     (after npm run build)
 import { availableParallelism } from 'node:os';
 import bcrypt from 'bcryptjs';
 import { postJson, register } from './lib/app.mjs';
@@ -18,9 +18,9 @@ const POOL_SIZE = Math.min(2, availableParallelism());
 
 export async function benchLogin(context) {
   const cost = numberArg('cost', 12);
-  const rounds = numberArg('rounds', 3);
+  const rounds = numberArg('rounds', 5);
   const burst = numberArg('burst', 16);
-  const sequential = numberArg('sequential', 5);
+  const sequential = numberArg('sequential', 4);
   const app = await context.app('pglite');
   const instance = await app.start({ BCRYPT_COST: String(cost) });
   const pool = startComparePool(POOL_SIZE);

@@ -4,7 +4,7 @@
 // audience, the same KeyObject). One app process serves all four; autocannon (its own process) loads one route at a
 // time, the order alternating every round. Reports median requests/s and p99 latency and the ratios. Before measuring,
 // every guarded route must accept the token and refuse it re-signed with HS512, another issuer or another audience.
-//   node bench/protected-route.mjs --rounds 3 --duration 5 --connections 50     (after npm run build)
+//   node bench/protected-route.mjs --rounds 5 --duration 3 --connections 50     (after npm run build)
 import fs from 'node:fs';
 import path from 'node:path';
 import dotenv from 'dotenv';
@@ -18,8 +18,8 @@ const OPEN = 'no auth (the limit)';
 const OURS = 'validateAuth (backternity)';
 
 export async function benchProtectedRoute(context) {
-  const rounds = numberArg('rounds', 3);
-  const duration = numberArg('duration', 5);
+  const rounds = numberArg('rounds', 5);
+  const duration = numberArg('duration', 3);
   const connections = numberArg('connections', 50);
   const app = await context.app('pglite');
   const instance = await app.start();

@@ -3,7 +3,7 @@
 // two apps), from a separate load process running one rotation chain per connection (bench/lib/refresh-load.mjs);
 // and what one refresh costs in database round trips on PostgreSQL, counted exactly on the wire
 // (bench/lib/pg-wire.mjs) — with the same count for a login and for protected requests, for scale.
-//   node bench/refresh.mjs --rounds 3 --duration 5 --chains 8     (after npm run build)
+//   node bench/refresh.mjs --rounds 5 --duration 3 --chains 8     (after npm run build)
 import path from 'node:path';
 import { postJson, register } from './lib/app.mjs';
 import { runStandalone } from './lib/context.mjs';
@@ -16,8 +16,8 @@ const PASSWORD = 'correct horse battery staple';
 const STORE_NAMES = { postgres: 'PostgreSQL 127.0.0.1', pglite: 'PGlite (in-process)' };
 
 export async function benchRefresh(context) {
-  const rounds = numberArg('rounds', 3);
-  const duration = numberArg('duration', 5);
+  const rounds = numberArg('rounds', 5);
+  const duration = numberArg('duration', 3);
   const chains = numberArg('chains', 8);
   const stores = [];
   try {

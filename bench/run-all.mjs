@@ -3,7 +3,7 @@
 // table as it finishes and writes docs/BENCHMARKS.md and docs/benchmarks.svg from the results.
 //   npm run bench                      (builds, then runs this; the working tree's templates)
 //   node bench/run-all.mjs --head      (the last commit, built in a temp folder)
-// Options shared by the HTTP benchmarks: --rounds (3), --duration (5 s), --connections (50); --cli-rounds (15).
+// Options shared by the HTTP benchmarks: --rounds (5), --duration (3 s), --connections (50); --cli-rounds (15).
 import { benchCliStartup } from './cli-startup.mjs';
 import { benchCli } from './lib/cli.mjs';
 import { createContext } from './lib/context.mjs';

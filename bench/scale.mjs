@@ -2,7 +2,7 @@
 // 4. Scale-out on this machine: the protected route (validateAuth) on one instance against two instances of the same
 // app on different ports (sharing the PostgreSQL scratch database), autocannon's connections split across both
 // ports. Rounds alternate between the two set-ups. The load generator runs on the same cores as the instances.
-//   node bench/scale.mjs --rounds 3 --duration 5 --connections 50     (after npm run build)
+//   node bench/scale.mjs --rounds 5 --duration 3 --connections 50     (after npm run build)
 import { availableParallelism } from 'node:os';
 import { register } from './lib/app.mjs';
 import { runStandalone } from './lib/context.mjs';
@@ -10,8 +10,8 @@ import { autocannon } from './lib/load.mjs';
 import { alternate, fmt, median, numberArg } from './lib/stats.mjs';
 
 export async function benchScale(context) {
-  const rounds = numberArg('rounds', 3);
-  const duration = numberArg('duration', 5);
+  const rounds = numberArg('rounds', 5);
+  const duration = numberArg('duration', 3);
   const connections = numberArg('connections', 50);
   const app = await context.app('postgres');
   const instances = [await app.start(), await app.start()];

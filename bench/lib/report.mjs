@@ -54,7 +54,8 @@ function renderMarkdown(sections, { startedAt, elapsedSeconds, environment }) {
     'Competitors run in the same run, alternating (the order flips every round), and every figure is the median of the ' +
       'rounds. HTTP load comes from a separate process over loopback ([autocannon](https://github.com/mcollina/autocannon), ' +
       'or a small client for refresh chains), bounded in time. The load generator shares the machine\'s cores with the ' +
-      'app, so absolute numbers are lower than on a dedicated load host; the ratios are the point.',
+      'app, so absolute numbers are lower than on a dedicated load host; the ratios are the point. The per-round columns ' +
+      'show how far machine noise moved each figure between rounds.',
     '',
     '![Benchmark chart](benchmarks.svg)',
     '',
