@@ -64,7 +64,6 @@ function section(cases, samples, { rounds, label }) {
       unit: 'ms',
       bars: cases.map((c) => ({ label: c.name, value: ms(c.name), highlight: c.name !== 'node -e 0' })),
     },
-    raw: Object.fromEntries(samples),
   };
 }
 

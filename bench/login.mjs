@@ -146,7 +146,6 @@ function section(s, { cost, rounds, burst, sequential }) {
         { label: 'raw bcrypt.compareSync', value: compareMs },
       ],
     },
-    raw: s,
   };
 }
 

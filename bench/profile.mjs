@@ -34,7 +34,9 @@ try {
   await instance.stop();
   console.log(`${route}: ${fmt(result.rps)} req/s under the profiler (slower than without it), ${result.failures} non-2xx/errors`);
   if (!fs.existsSync(profileFile)) throw new Error('the app wrote no CPU profile');
-  printProfile(JSON.parse(fs.readFileSync(profileFile, 'utf8')));
+  const profile = JSON.parse(fs.readFileSync(profileFile, 'utf8'));
+  printCostPerRequest(profile, result.requests);
+  printProfile(profile);
 } finally {
   fs.rmSync(profileDir, { recursive: true, force: true });
   await context.close();
@@ -67,6 +69,15 @@ async function startProfiled(app, profileFile) {
       await exited;
     },
   };
+}
+
+/** Main-thread CPU per request: the sampled wall time minus idle samples, over the requests served meanwhile. */
+function printCostPerRequest(profile, requests) {
+  const nodes = new Map(profile.nodes.map((node) => [node.id, node]));
+  const idle = profile.samples.filter((id) => nodes.get(id).callFrame.functionName === '(idle)').length;
+  const busyShare = 1 - idle / profile.samples.length;
+  const wallMicros = profile.endTime - profile.startTime;
+  console.log(`main-thread CPU per request: ${fmt((wallMicros * busyShare) / requests, 1)} µs (busy ${fmt(busyShare * 100, 1)} % of the time)`);
 }
 
 /** Self time per function and per package, and total (inclusive) time of the app's and the JWT libraries' functions. */

@@ -132,7 +132,6 @@ function section({ targets, samples, rounds, duration, connections }) {
       unit: 'req/s',
       bars: targets.map((target) => ({ label: target.name, value: rps(target.name), highlight: target.name === OURS })),
     },
-    raw: Object.fromEntries(samples),
   };
 }
 

@@ -123,7 +123,6 @@ function section(stores, trips, { rounds, duration, chains }) {
       unit: '/s',
       bars: stores.map((store) => ({ label: STORE_NAMES[store.db], value: rps(store), highlight: true })),
     },
-    raw: { stores: stores.map((store) => ({ db: store.db, ...store.samples })), trips },
   };
 }
 

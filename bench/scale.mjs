@@ -70,7 +70,6 @@ function section(setups, { rounds, duration, connections }) {
       unit: 'req/s',
       bars: setups.map((setup) => ({ label: setup.name, value: median(setup.rps), highlight: true })),
     },
-    raw: setups,
   };
 }
 
