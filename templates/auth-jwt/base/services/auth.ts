@@ -7,6 +7,7 @@ import { closeSharedState, connectSharedState, createAccessCache } from './share
 const PURGE_INTERVAL_MS = 60 * 60 * 1000;
 
 let connection: Promise<{ service: AuthService; stores: AuthStores }> | undefined;
+let connected: AuthService | undefined;
 let purgeTimer: NodeJS.Timeout | undefined;
 
 /** Opens the auth store once and returns the service; every caller shares the same promise. */
@@ -18,9 +19,15 @@ export async function connectAuth(): Promise<AuthService> {
   return (await connection).service;
 }
 
+/** The service once connectAuth() has finished, for synchronous fast paths; undefined before that. */
+export function connectedAuth(): AuthService | undefined {
+  return connected;
+}
+
 export async function closeAuth(): Promise<void> {
   const pending = connection;
   connection = undefined;
+  connected = undefined;
   clearInterval(purgeTimer);
   const opened = await pending?.catch(() => undefined);
   await opened?.service.close();
@@ -35,6 +42,7 @@ async function open(): Promise<{ service: AuthService; stores: AuthStores }> {
     accessCache: createAccessCache(authConfig),
   });
   schedulePurge(service);
+  connected = service;
   return { service, stores };
 }
 

@@ -1,9 +1,9 @@
 import { createHash, type KeyObject, randomBytes, randomUUID } from 'node:crypto';
 import jwt, { type JwtPayload } from 'jsonwebtoken';
-import type { AuthConfig } from '../config/auth.js';
+import type { AuthConfig, VerificationKey } from '../config/auth.js';
 import { checkNewPassword, exceedsBcryptLimit, PasswordHasher, type PasswordProblem } from './password.js';
 import type { ClientInfo, SecurityEvent } from './securityLog.js';
-import { InProcessAccessCache } from './ttlCache.js';
+import { InProcessAccessCache, TtlCache } from './ttlCache.js';
 
 // ---- Store contracts: implement these to plug in any database ----
 
@@ -92,6 +92,11 @@ export interface AccessCheck {
  */
 export interface AccessCache {
   lookup(userId: string, jti: string, expiresAt: Date): Promise<AccessCheck>;
+  /**
+   * The same answers as `lookup`, from memory only and synchronously, so a request whose checks are all
+   * cached costs no promise at all. Caches that need I/O to answer (Redis) leave it out.
+   */
+  peek?(userId: string, jti: string): Pick<AccessCheck, 'user' | 'denied'>;
   /**
    * Called before a user's token version changes. Throws when the change could not be made visible to
    * every instance, so nothing is changed. The returned function is called once the stores changed.
@@ -208,6 +213,11 @@ export class AuthService {
   private readonly onSecurityEvent: (event: SecurityEvent) => void;
   private readonly now: () => Date;
   private readonly accessCache: AccessCache;
+  /**
+   * Exact token string → its verified claims, until it expires (or its key stops being accepted): a
+   * token seen before skips the HMAC and JSON parsing. Revocation checks still run on every request.
+   */
+  private readonly verifiedTokens = new TtlCache<AccessClaims>();
 
   constructor(
     private readonly stores: AuthStores,
@@ -334,6 +344,19 @@ export class AuthService {
     const updated = await this.stores.users.findById(user.id);
     if (!updated) throw invalidToken();
     return this.startSession(updated);
+  }
+
+  /**
+   * The common case without a single await: the token was verified before and the in-process cache
+   * answers both revocation checks. Anything else (first sight, a cache miss, a revoked token) returns
+   * undefined, and the caller takes verifyAccessToken, which decides and explains.
+   */
+  verifyCachedAccessToken(token: string): VerifiedAccessToken | undefined {
+    const claims = this.verifiedTokens.get(token);
+    if (!claims || !this.accessCache.peek) return undefined;
+    const { user, denied } = this.accessCache.peek(claims.sub, claims.jti);
+    if (!user || denied !== false || user.tokenVersion !== claims.tv) return undefined;
+    return { user, jti: claims.jti, expiresAt: new Date(claims.exp * 1000) };
   }
 
   async verifyAccessToken(token: string): Promise<VerifiedAccessToken> {
@@ -472,17 +495,26 @@ export class AuthService {
   }
 
   /** The key comes from our own map by `kid`; header fields such as `jku`, `jwk` or `x5u` are never followed. */
-  private verificationKeyFor(token: string): KeyObject | undefined {
+  private verificationKeyFor(token: string): VerificationKey | undefined {
     const kid = readKeyId(token);
     const entry = kid === undefined ? undefined : this.config.verificationKeys.get(kid);
     if (!entry) return undefined;
     if (entry.acceptedUntil && entry.acceptedUntil.getTime() <= this.now().getTime()) return undefined;
-    return entry.key;
+    return entry;
   }
 
   private verifySignedClaims(token: string): AccessClaims {
-    const key = this.verificationKeyFor(token);
-    if (!key) throw invalidToken();
+    const cached = this.verifiedTokens.get(token, this.now().getTime());
+    if (cached) return cached;
+    const entry = this.verificationKeyFor(token);
+    if (!entry) throw invalidToken();
+    const claims = this.verifyWithKey(token, entry.key);
+    const keyAcceptedUntil = entry.acceptedUntil?.getTime() ?? Infinity;
+    this.verifiedTokens.set(token, claims, Math.min(claims.exp * 1000, keyAcceptedUntil));
+    return claims;
+  }
+
+  private verifyWithKey(token: string, key: KeyObject): AccessClaims {
     let payload: string | JwtPayload;
     try {
       payload = jwt.verify(token, key, {

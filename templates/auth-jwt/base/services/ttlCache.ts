@@ -72,12 +72,18 @@ export class InProcessAccessCache implements AccessCache {
     this.ttlSeconds = ttlSeconds;
   }
 
+  peek(userId: string, jti: string): Pick<AccessCheck, 'user' | 'denied'> {
+    return {
+      user: this.users.get(userId),
+      denied: this.deniedJtis.get(jti) ? true : this.allowedJtis.get(jti) ? false : undefined,
+    };
+  }
+
   async lookup(userId: string, jti: string, expiresAt: Date): Promise<AccessCheck> {
     const userGeneration = this.users.generation;
     const jtiGeneration = this.allowedJtis.generation;
     return {
-      user: this.users.get(userId),
-      denied: this.deniedJtis.get(jti) ? true : this.allowedJtis.get(jti) ? false : undefined,
+      ...this.peek(userId, jti),
       remember: async ({ user, denied }) => {
         const until = Date.now() + this.ttlSeconds * 1000;
         if (user) this.users.set(userId, user, until, userGeneration);
