@@ -2,6 +2,7 @@
 // temp folder, run the built CLI on it, type-check, build and boot it, and talk to it over HTTP.
 import { spawn, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
+import fse from 'fs-extra';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -28,7 +29,8 @@ export const TSC = {
 export function makeSandbox(fixture, options = {}) {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), 'backternity-'));
   const dir = path.join(base, options.folderName ?? fixture);
-  fs.cpSync(path.join(fixturesDir, fixture), dir, { recursive: true });
+  // fs-extra's copy: fs.cp is still experimental on Node 20, our floor.
+  fse.copySync(path.join(fixturesDir, fixture), dir);
   if (options.packages) linkNodeModules(path.join(dir, 'node_modules'), options.packages);
   else fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
   return { dir, cleanup: () => fs.rmSync(base, { recursive: true, force: true }) };

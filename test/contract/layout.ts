@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import fse from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -24,7 +25,7 @@ export function layOutTemplates(store: Store): TemplateLayout {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), `backternity-contract-${store}-`));
   const srcDir = path.join(base, 'src');
   for (const folder of templateFolders(store)) {
-    fs.cpSync(path.join(repoRoot, 'templates', ...folder.split('/')), srcDir, { recursive: true });
+    fse.copySync(path.join(repoRoot, 'templates', ...folder.split('/')), srcDir);
   }
   fs.symlinkSync(path.join(repoRoot, 'node_modules'), path.join(base, 'node_modules'), 'dir');
   return {

@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import fse from 'fs-extra';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { makeSandbox, repoRoot, runCli, typeCheck } from '../../scripts/sandbox.mjs';
@@ -20,8 +21,8 @@ describe('docs/examples/prisma implements the store interfaces', () => {
     if (scaffold.code !== 0) throw new Error(`scaffold failed:\n${scaffold.stdout}${scaffold.stderr}`);
     const models = path.join(sandbox.dir, 'src', 'models');
     fs.rmSync(models, { recursive: true });
-    fs.cpSync(path.join(EXAMPLE, 'models'), models, { recursive: true });
-    fs.cpSync(path.join(EXAMPLE, 'types'), path.join(sandbox.dir, 'src', 'types'), { recursive: true });
+    fse.copySync(path.join(EXAMPLE, 'models'), models);
+    fse.copySync(path.join(EXAMPLE, 'types'), path.join(sandbox.dir, 'src', 'types'));
   });
   afterAll(() => sandbox?.cleanup());
 

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
+import fse from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -22,7 +23,7 @@ interface Box {
 function setup(): Box {
   const sandbox = makeSandbox('ts-esm-nodenext');
   const templates = fs.mkdtempSync(path.join(os.tmpdir(), 'backternity-templates-'));
-  fs.cpSync(path.join(repoRoot, 'templates'), templates, { recursive: true });
+  fse.copySync(path.join(repoRoot, 'templates'), templates);
   return {
     dir: sandbox.dir,
     templates,
