@@ -37,6 +37,30 @@ export function makeSandbox(fixture, options = {}) {
 }
 
 /**
+ * Every file under dir as relative path → bytes (base64), for "nothing was written" and "byte-identical"
+ * assertions. Folders are listed too (`name/` → ''), so a stray empty folder shows up.
+ * @param {string} dir
+ * @param {string[]} [skip] folder names left out (node_modules is a link; dist and .data are build output and data)
+ * @returns {Record<string, string>}
+ */
+export function snapshotTree(dir, skip = ['node_modules', 'dist', '.data']) {
+  /** @type {Record<string, string>} */
+  const files = {};
+  const walk = (/** @type {string} */ current) => {
+    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
+      if (skip.includes(entry.name)) continue;
+      const full = path.join(current, entry.name);
+      if (entry.isDirectory()) {
+        files[`${path.relative(dir, full)}/`] = '';
+        walk(full);
+      } else files[path.relative(dir, full)] = fs.readFileSync(full, 'base64');
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+/**
  * A real node_modules folder whose entries link to this repo's, except the remapped ones (`express` →
  * node_modules/express4). Scoped folders (`@types`) are rebuilt one level deeper so `@types/express` can be
  * remapped too. Node resolves a linked package's own dependencies from its real path, so they still work.

@@ -56,7 +56,8 @@ program
   .option('--no-install', 'declare the dependencies in package.json but do not install them')
   .addOption(new Option('--package-manager <name>', 'install with npm | pnpm | yarn | bun instead of the detected one (refused if it would add a second lockfile)'))
   .option('--refresh-cookie', 'send the refresh token in an HttpOnly __Host- cookie instead of the JSON body (writes REFRESH_TOKEN_TRANSPORT=cookie and AUTH_ALLOWED_ORIGINS to .env)', false)
-  .option('--redis', 'share rate limits and revocation checks between instances through Redis (adds ioredis and REDIS_URL; default: on when the app depends on ioredis or redis)', false)
+  .option('--redis', 'share rate limits and revocation checks between instances through Redis (adds ioredis and REDIS_URL; default: on when the app depends on ioredis or redis)')
+  .option('--no-redis', 'keep rate limits and revocation checks in-process, even when the app depends on a Redis client')
   .addHelpText(
     'after',
     `

@@ -31,7 +31,7 @@ export interface AddOptions {
   json?: boolean;
   /** `--refresh-cookie`: the refresh token travels in an HttpOnly cookie (remembered in the installed manifest). */
   refreshCookie?: boolean;
-  /** `--redis`: rate limits and revocation checks shared through Redis (remembered in the installed manifest). */
+  /** `--redis` / `--no-redis` (undefined: neither given): rate limits and revocation checks shared through Redis (remembered in the installed manifest). */
   redis?: boolean;
 }
 
@@ -243,7 +243,16 @@ async function chooseStore(
  * depends on a Redis client (it then runs Redis anyway, and usually more than one instance).
  */
 function chooseRedis(project: ProjectInfo, options: AddOptions, installed: InstalledComponent | undefined): { value: boolean; summary: string } {
-  if (options.redis) return { value: true, summary: 'redis: --redis' };
+  if (options.redis === true) return { value: true, summary: 'redis: --redis' };
+  if (options.redis === false) {
+    // Dropping Redis would leave its files and REDIS_URL behind, wired to nothing: that is remove's job.
+    if (installed?.options.redis) {
+      throw new CliError(`This app has auth-jwt installed with --redis (see ${MANIFEST_FILE}).`, {
+        hint: 'Run without --no-redis to upgrade it; to go back to in-process limits, run `backternity remove auth-jwt` first, then add it again with --no-redis. Nothing was changed.',
+      });
+    }
+    return { value: false, summary: 'limits: in-process (--no-redis)' };
+  }
   if (installed) return installed.options.redis ? { value: true, summary: `redis: from ${MANIFEST_FILE}` } : { value: false, summary: 'limits: in-process' };
   const client = ['ioredis', 'redis'].find((name) => name in project.dependencies);
   if (client) return { value: true, summary: `redis: detected from ${client}` };

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, runCli, runScript, startApp, typeCheck } from '../../scripts/sandbox.mjs';
+import { makeSandbox, runCli, runScript, snapshotTree, startApp, typeCheck } from '../../scripts/sandbox.mjs';
 
 /**
  * The product's promise, end to end: the built CLI scaffolds into a copy of a real Express + TypeScript app,
@@ -177,17 +177,3 @@ describe.each(FIXTURES)('backternity add auth-jwt --db pglite on $name', (fixtur
   });
 });
 
-/** Every file under dir (except node_modules, build output and the data folder) with its bytes. */
-function snapshotTree(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (current: string) => {
-    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
-      if (['node_modules', 'dist', '.data'].includes(entry.name)) continue;
-      const full = path.join(current, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else files[path.relative(dir, full)] = fs.readFileSync(full, 'base64');
-    }
-  };
-  walk(dir);
-  return files;
-}

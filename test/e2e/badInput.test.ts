@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { cliPath, makeSandbox, runCli } from '../../scripts/sandbox.mjs';
+import { cliPath, makeSandbox, runCli, snapshotTree } from '../../scripts/sandbox.mjs';
 
 /**
  * Bad input: each case must give a clear message that says what to do next, a non-zero exit, and leave
@@ -26,22 +26,6 @@ function emptyDir(): string {
   return dir;
 }
 
-/** Relative path → bytes, for "nothing was written" assertions (node_modules is a link and left out). */
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (current: string) => {
-    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
-      if (entry.name === 'node_modules') continue;
-      const full = path.join(current, entry.name);
-      if (entry.isDirectory()) {
-        files[`${path.relative(dir, full)}/`] = '';
-        walk(full);
-      } else files[path.relative(dir, full)] = fs.readFileSync(full, 'base64');
-    }
-  };
-  walk(dir);
-  return files;
-}
 
 const ADD = ['add', 'auth-jwt', '--yes', '--no-install', '--db', 'pglite'];
 
@@ -58,66 +42,66 @@ describe('bad input leaves the project untouched and says what to do', () => {
   it('package.json without express', () => {
     const dir = emptyDir();
     fs.writeFileSync(path.join(dir, 'package.json'), '{ "name": "cli-tool", "dependencies": { "chalk": "^5.0.0" } }\n');
-    const before = snapshot(dir);
+    const before = snapshotTree(dir);
     const result = runCli(ADD, { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/express/);
     expect(result.stderr).toMatch(/npm install express/);
-    expect(snapshot(dir)).toEqual(before);
+    expect(snapshotTree(dir)).toEqual(before);
   });
 
   it('unknown component lists the known ones', () => {
     const dir = sandbox();
-    const before = snapshot(dir);
+    const before = snapshotTree(dir);
     const result = runCli(['add', 'auth-magic', '--yes'], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Unknown component "auth-magic"/);
     expect(result.stderr).toMatch(/auth-jwt/);
-    expect(snapshot(dir)).toEqual(before);
+    expect(snapshotTree(dir)).toEqual(before);
   });
 
   it('unknown --db value names the valid ones', () => {
     const dir = sandbox();
-    const before = snapshot(dir);
+    const before = snapshotTree(dir);
     const result = runCli(['add', 'auth-jwt', '--yes', '--db', 'oracle'], { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Unknown --db value "oracle"/);
     expect(result.stderr).toMatch(/mongodb, postgres, pglite/);
-    expect(snapshot(dir)).toEqual(before);
+    expect(snapshotTree(dir)).toEqual(before);
   });
 
   it('no file calls express(): prints the lines to add by hand', () => {
     const dir = sandbox();
     fs.writeFileSync(path.join(dir, 'src', 'server.ts'), "import http from 'node:http';\n\nhttp.createServer().listen(3000);\n");
-    const before = snapshot(dir);
+    const before = snapshotTree(dir);
     const result = runCli(ADD, { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Could not find the server entry/);
     expect(result.stderr).toContain("import { authRouter, authErrorHandler } from './routes/auth.js';");
     expect(result.stderr).toContain("app.use('/api/auth', authRouter, authErrorHandler);");
-    expect(snapshot(dir)).toEqual(before);
+    expect(snapshotTree(dir)).toEqual(before);
   });
 
   it('a server entry with a syntax error is reported with its position', () => {
     const dir = sandbox();
     const entry = path.join(dir, 'src', 'server.ts');
     fs.writeFileSync(entry, `${fs.readFileSync(entry, 'utf8')}\napp.get('/broken', (req, res) => {\n`);
-    const before = snapshot(dir);
+    const before = snapshotTree(dir);
     const result = runCli(ADD, { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/server\.ts/);
-    expect(snapshot(dir)).toEqual(before);
+    expect(snapshotTree(dir)).toEqual(before);
   });
 
   it('a file standing where a folder must go stops the run before anything is written', () => {
     const dir = sandbox();
     fs.writeFileSync(path.join(dir, 'src', 'middleware'), 'not a folder');
-    const before = snapshot(dir);
+    const before = snapshotTree(dir);
     const result = runCli(ADD, { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/Cannot write .*middleware/);
     expect(result.stderr).toMatch(/Nothing was changed/);
-    expect(snapshot(dir)).toEqual(before);
+    expect(snapshotTree(dir)).toEqual(before);
   });
 
   it('an unwritable project is refused before anything is written', () => {
@@ -129,7 +113,7 @@ describe('bad input leaves the project untouched and says what to do', () => {
     cleanups.push(() => {
       for (const folder of [dir, path.join(dir, 'src'), path.join(dir, 'src', 'routes')]) fs.chmodSync(folder, 0o755);
     });
-    const before = snapshot(dir);
+    const before = snapshotTree(dir);
     const command = isRoot ? 'setpriv' : process.execPath;
     const args = isRoot
       ? ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, cliPath, ...ADD]
@@ -138,23 +122,23 @@ describe('bad input leaves the project untouched and says what to do', () => {
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/Cannot write/);
     expect(result.stderr).toMatch(/permissions/);
-    expect(snapshot(dir)).toEqual(before);
+    expect(snapshotTree(dir)).toEqual(before);
   });
 
   it('--dry-run prints the plan and writes nothing', () => {
     const dir = sandbox();
-    const before = snapshot(dir);
+    const before = snapshotTree(dir);
     const result = runCli([...ADD, '--dry-run'], { cwd: dir });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/create\s+src\/routes\/auth\.ts/);
     expect(result.stdout).toMatch(/update\s+src\/server\.ts/);
     expect(result.stdout).toMatch(/Dry run: nothing was written/);
-    expect(snapshot(dir)).toEqual(before);
+    expect(snapshotTree(dir)).toEqual(before);
   });
 
   it('a failed install restores every file the run had changed', () => {
     const dir = sandbox();
-    const before = snapshot(dir);
+    const before = snapshotTree(dir);
     // An empty PATH apart from node: the package manager cannot be found, so the install step fails.
     const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backternity-bin-'));
     cleanups.push(() => fs.rmSync(binDir, { recursive: true, force: true }));
@@ -167,7 +151,7 @@ describe('bad input leaves the project untouched and says what to do', () => {
     expect(result.stderr).toMatch(/npm install .*failed/);
     expect(result.stderr).toMatch(/restored/);
     expect(result.stderr).toMatch(/--no-install/);
-    expect(snapshot(dir)).toEqual(before);
+    expect(snapshotTree(dir)).toEqual(before);
   });
 });
 

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, makeSandbox, runCli, runScript, startApp, startExpectingExit, startTcpProxy, typeCheck } from '../../scripts/sandbox.mjs';
+import { freePort, makeSandbox, runCli, runScript, snapshotTree, startApp, startExpectingExit, startTcpProxy, typeCheck } from '../../scripts/sandbox.mjs';
 import { adminDatabaseUrl, createScratchDatabase, probePostgres, type ScratchDatabase } from '../contract/postgres.js';
 import { send, type HttpResponse } from '../security/harness.js';
 
@@ -236,20 +236,47 @@ describe('backternity add auth-jwt --redis', () => {
   });
 });
 
+/** The NodeNext fixture with `ioredis ^5.4.0` declared, as an app that already runs Redis has it. */
+function sandboxDependingOnIoredis(): ReturnType<typeof makeSandbox> {
+  const sandbox = makeSandbox('ts-esm-nodenext');
+  const pkgPath = path.join(sandbox.dir, 'package.json');
+  const pkg = JSON.parse(fs.readFileSync(pkgPath, 'utf8'));
+  pkg.dependencies.ioredis = '^5.4.0';
+  fs.writeFileSync(pkgPath, JSON.stringify(pkg, null, 2));
+  return sandbox;
+}
+
 describe('Redis detection and the in-process default', () => {
   it('uses Redis when the app depends on ioredis, and says so', () => {
-    const sandbox = makeSandbox('ts-esm-nodenext');
+    const sandbox = sandboxDependingOnIoredis();
     try {
       const pkgPath = path.join(sandbox.dir, 'package.json');
-      const pkg = JSON.parse(fs.readFileSync(pkgPath, 'utf8'));
-      pkg.dependencies.ioredis = '^5.4.0';
-      fs.writeFileSync(pkgPath, JSON.stringify(pkg, null, 2));
       const result = runCli([...ADD, '--db', 'pglite'], { cwd: sandbox.dir });
       expect(result.code).toBe(0);
       expect(result.stdout).toMatch(/redis: detected from ioredis/);
       expect(fs.readFileSync(path.join(sandbox.dir, '.env'), 'utf8')).toMatch(/^REDIS_URL=/m);
       // A range the app already declared is kept.
       expect(JSON.parse(fs.readFileSync(pkgPath, 'utf8')).dependencies.ioredis).toBe('^5.4.0');
+    } finally {
+      sandbox.cleanup();
+    }
+  });
+
+  it('--no-redis keeps state in the process even when the app depends on ioredis; a later run cannot drop Redis silently', () => {
+    const sandbox = sandboxDependingOnIoredis();
+    try {
+      const optedOut = runCli([...ADD, '--db', 'pglite', '--no-redis', '--dry-run'], { cwd: sandbox.dir });
+      expect(optedOut.code).toBe(0);
+      expect(optedOut.stdout).toMatch(/limits: in-process \(--no-redis\)/);
+      expect(optedOut.stdout).not.toMatch(/redis\.ts/);
+
+      expect(runCli([...ADD, '--db', 'pglite'], { cwd: sandbox.dir }).code).toBe(0);
+      const before = snapshotTree(sandbox.dir);
+      const refused = runCli([...ADD, '--no-redis'], { cwd: sandbox.dir });
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/installed with --redis/);
+      expect(refused.stderr).toMatch(/backternity remove auth-jwt/);
+      expect(snapshotTree(sandbox.dir)).toEqual(before);
     } finally {
       sandbox.cleanup();
     }

@@ -4,7 +4,7 @@ import fse from 'fs-extra';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cliPath, makeSandbox, repoRoot, runCli } from '../../scripts/sandbox.mjs';
+import { cliPath, makeSandbox, repoRoot, runCli, snapshotTree } from '../../scripts/sandbox.mjs';
 
 /**
  * Upgrades never lose a line the user wrote: scaffold with template version A, edit generated files, move
@@ -45,20 +45,6 @@ const editTemplate = (box: Box, file: string, edit: (text: string) => string) =>
   fs.writeFileSync(template(box, file), edit(fs.readFileSync(template(box, file), 'utf8')));
 const manifest = (box: Box) => JSON.parse(read(box, 'backternity.json'));
 
-/** Every file under the app (but node_modules and .data) with its bytes. */
-function snapshot(dir: string): Record<string, string> {
-  const files: Record<string, string> = {};
-  const walk = (current: string) => {
-    for (const entry of fs.readdirSync(current, { withFileTypes: true })) {
-      if (entry.name === 'node_modules' || entry.name === '.data') continue;
-      const full = path.join(current, entry.name);
-      if (entry.isDirectory()) walk(full);
-      else files[path.relative(dir, full)] = fs.readFileSync(full, 'base64');
-    }
-  };
-  walk(dir);
-  return files;
-}
 
 function replaceFirstLine(text: string, line: string): string {
   return line + text.slice(text.indexOf('\n'));
@@ -129,19 +115,19 @@ describe('upgrading an installed component keeps every line the user wrote', () 
   });
 
   it('a run with nothing new changes no byte (conflict markers still reported)', () => {
-    const before = snapshot(box.dir);
+    const before = snapshotTree(box.dir);
     const again = run(box, ADD);
     expect(again.code).toBe(3);
     expect(again.stdout).toMatch(/skip\s+src\/config\/auth\.ts\s+still has conflict markers/);
-    expect(snapshot(box.dir)).toEqual(before);
+    expect(snapshotTree(box.dir)).toEqual(before);
 
     // Once the user resolves the markers, a re-run is clean and says so.
     write(box, 'src/config/auth.ts', read(box, 'src/config/auth.ts').replace(/^<<<<<<< .*\n(.*\n)=======\n.*\n>>>>>>> .*\n/m, '$1'));
-    const resolved = snapshot(box.dir);
+    const resolved = snapshotTree(box.dir);
     const clean = run(box, ADD);
     expect(clean.code).toBe(0);
     expect(clean.stdout).toMatch(/Nothing to change/);
-    expect(snapshot(box.dir)).toEqual(resolved);
+    expect(snapshotTree(box.dir)).toEqual(resolved);
   });
 
   it('diff shows what differs from the current templates', () => {
@@ -155,18 +141,18 @@ describe('upgrading an installed component keeps every line the user wrote', () 
   });
 
   it('--diff prints unified diffs and writes nothing', () => {
-    const before = snapshot(box.dir);
+    const before = snapshotTree(box.dir);
     const result = run(box, [...ADD, '--diff']);
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('--- a/src/middleware/auth.ts');
     expect(result.stdout).toContain('+++ b/src/middleware/auth.ts');
     expect(result.stdout).toContain('+// v3: middleware');
     expect(result.stdout).toMatch(/Dry run: nothing was written/);
-    expect(snapshot(box.dir)).toEqual(before);
+    expect(snapshotTree(box.dir)).toEqual(before);
   });
 
   it('--json prints the whole plan as JSON on stdout', () => {
-    const before = snapshot(box.dir);
+    const before = snapshotTree(box.dir);
     const result = run(box, [...ADD, '--json', '--dry-run']);
     expect(result.code).toBe(0);
     const plan = JSON.parse(result.stdout);
@@ -177,7 +163,7 @@ describe('upgrading an installed component keeps every line the user wrote', () 
     expect(byPath['backternity.json'].action).toBe('update');
     expect(result.stdout).not.toMatch(/JWT_SECRET=/);
     expect(result.stderr).toMatch(/backternity add auth-jwt/);
-    expect(snapshot(box.dir)).toEqual(before);
+    expect(snapshotTree(box.dir)).toEqual(before);
   });
 
   it('--skip-existing leaves every existing component file as it is', () => {
@@ -189,12 +175,12 @@ describe('upgrading an installed component keeps every line the user wrote', () 
   });
 
   it('a failure part-way restores every file, the manifest included', () => {
-    const before = snapshot(box.dir);
+    const before = snapshotTree(box.dir);
     const result = run(box, ADD, { BACKTERNITY_TEST_FAIL_AFTER_WRITES: '2' });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/simulated failure/);
     expect(result.stderr).toMatch(/restored/);
-    expect(snapshot(box.dir)).toEqual(before);
+    expect(snapshotTree(box.dir)).toEqual(before);
   });
 
   it('--overwrite takes the templates after backing up the edited files', () => {
@@ -210,11 +196,11 @@ describe('upgrading an installed component keeps every line the user wrote', () 
   });
 
   it('refuses a --db other than the installed store', () => {
-    const before = snapshot(box.dir);
+    const before = snapshotTree(box.dir);
     const result = run(box, [...ADD, '--db', 'mongodb']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/installed with --db pglite/);
-    expect(snapshot(box.dir)).toEqual(before);
+    expect(snapshotTree(box.dir)).toEqual(before);
   });
 
   it('remove takes out unmodified files and its patches, and keeps edited files, .env and .gitignore', () => {
@@ -246,13 +232,13 @@ describe("the user's own files where component files go", () => {
   afterAll(() => box?.cleanup());
 
   it('stops before writing anything and names them with the ways out', () => {
-    const before = snapshot(box.dir);
+    const before = snapshotTree(box.dir);
     const result = run(box, [...ADD, '--db', 'pglite']);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/src\/routes\/auth\.ts/);
     expect(result.stderr).toMatch(/--skip-existing/);
     expect(result.stderr).toMatch(/--overwrite/);
-    expect(snapshot(box.dir)).toEqual(before);
+    expect(snapshotTree(box.dir)).toEqual(before);
   });
 
   it('--overwrite with --skip-existing is a usage error (exit 2)', () => {
@@ -284,7 +270,7 @@ describe('Ctrl-C during the install', () => {
   });
 
   it('restores every file, leaves no manifest and exits 130', async () => {
-    const before = snapshot(box.dir);
+    const before = snapshotTree(box.dir);
     const child = spawn(process.execPath, [cliPath, 'add', 'auth-jwt', '--yes', '--db', 'pglite'], {
       cwd: box.dir,
       env: { ...process.env, CI: 'true', NO_COLOR: '1', BACKTERNITY_TEMPLATES_DIR: box.templates, PATH: `${bin}${path.delimiter}${process.env.PATH}` },
@@ -298,6 +284,6 @@ describe('Ctrl-C during the install', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(stderr).toMatch(/Interrupted: every file this run had changed was restored/);
-    expect(snapshot(box.dir)).toEqual(before);
+    expect(snapshotTree(box.dir)).toEqual(before);
   });
 });
