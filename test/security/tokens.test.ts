@@ -299,19 +299,20 @@ describe('39. tokens never travel in URLs', () => {
 
 describe('10. start-up refuses a weak, missing or placeholder JWT_SECRET', () => {
   const example = () => parseDotenv(fs.readFileSync(path.join(scaffolded.dir, '.env.example'), 'utf8')).JWT_SECRET ?? '';
-  const cases: Array<[string, () => string]> = [
-    ['missing (empty)', () => ''],
-    ['short (31 bytes)', () => randomBytes(24).toString('base64').slice(0, 31)],
-    ['"secret"', () => 'secret'],
-    ['"changeme"', () => 'changeme'],
-    ['"your_jwt_secret" padded to 40 bytes', () => 'your_jwt_secret_your_jwt_secret_1234567'],
-    ['"your-secret-key" padded to 40 bytes', () => 'your-secret-key-your-secret-key-12345678'],
-    ['the .env.example value', example],
-    ['low entropy (48 × "a")', () => 'a'.repeat(48)],
-    ['low entropy ("abcd" × 12)', () => 'abcd'.repeat(12)],
+  // The reason the message gives, so a user knows whether to lengthen the value or replace it.
+  const cases: Array<[string, () => string, RegExp]> = [
+    ['missing (empty)', () => '', /JWT_SECRET is required/],
+    ['short (31 bytes)', () => randomBytes(24).toString('base64').slice(0, 31), /at least 32 bytes/],
+    ['"secret"', () => 'secret', /at least 32 bytes/],
+    ['"changeme"', () => 'changeme', /placeholder/],
+    ['"your_jwt_secret" padded to 40 bytes', () => 'your_jwt_secret_your_jwt_secret_1234567', /placeholder/],
+    ['"your-secret-key" padded to 40 bytes', () => 'your-secret-key-your-secret-key-12345678', /placeholder/],
+    ['the .env.example value', example, /placeholder/],
+    ['low entropy (48 × "a")', () => 'a'.repeat(48), /too predictable/],
+    ['low entropy ("abcd" × 12)', () => 'abcd'.repeat(12), /too predictable/],
   ];
 
-  it.each(cases)('%s → exits ≠ 0 within 5 s before listening, naming JWT_SECRET but not the value', async (_name, value) => {
+  it.each(cases)('%s → exits ≠ 0 within 5 s before listening, naming JWT_SECRET but not the value', async (_name, value, reason) => {
     const secret = value();
     const result = await startExpectingExit(scaffolded.dir, { BCRYPT_COST: '10', JWT_SECRET: secret });
     expect(result.code).not.toBeNull();
@@ -319,6 +320,7 @@ describe('10. start-up refuses a weak, missing or placeholder JWT_SECRET', () =>
     expect(result.ms).toBeLessThan(5000);
     expect(result.stdout).not.toMatch(/listening/);
     expect(result.stderr).toMatch(/JWT_SECRET/);
+    expect(result.stderr).toMatch(reason);
     if (secret.length >= 8) expect(`${result.stdout}${result.stderr}`).not.toContain(secret);
   });
 

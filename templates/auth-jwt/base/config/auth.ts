@@ -146,11 +146,12 @@ function readJwtSecret(env: Env, name: string): string {
   if (secret.trim() === '') {
     throw new AuthConfigError(name, `${name} is required. ${GENERATE_HINT}`);
   }
-  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
-    throw new AuthConfigError(name, `${name} must be at least ${MIN_SECRET_BYTES} bytes. ${GENERATE_HINT}`);
-  }
+  // Before the length check: `CHANGE_ME` is short too, but "placeholder" tells the user what happened.
   if (looksLikePlaceholder(secret)) {
     throw new AuthConfigError(name, `${name} still holds a placeholder value. ${GENERATE_HINT}`);
+  }
+  if (Buffer.byteLength(secret, 'utf8') < MIN_SECRET_BYTES) {
+    throw new AuthConfigError(name, `${name} must be at least ${MIN_SECRET_BYTES} bytes. ${GENERATE_HINT}`);
   }
   if (new Set(secret).size < MIN_SECRET_DISTINCT_CHARS) {
     throw new AuthConfigError(name, `${name} is too predictable (too few distinct characters). ${GENERATE_HINT}`);

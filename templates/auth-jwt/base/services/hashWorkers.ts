@@ -27,7 +27,7 @@ parentPort.on('message', (task) => {
 interface PendingTask {
   task: HashTask;
   resolve: (result: string | boolean) => void;
-  reject: (error: Error) => void;
+  reject: (reason: unknown) => void;
 }
 
 type WorkerReply = { ok: true; result: string | boolean } | { ok: false; message: string };
@@ -87,7 +87,8 @@ export class HashWorkerPool {
       execArgv: [], // no TypeScript loaders or inspector flags: the worker runs plain JavaScript
     });
     worker.on('message', (reply: WorkerReply) => this.finish(worker, reply));
-    worker.on('error', (error) => this.retire(worker, error));
+    // Typed `unknown` since @types/node 25: a worker can throw anything.
+    worker.on('error', (error: unknown) => this.retire(worker, error));
     worker.on('exit', () => this.retire(worker, new Error('A password hashing worker stopped')));
     return worker;
   }
@@ -105,7 +106,7 @@ export class HashWorkerPool {
   }
 
   /** A crashed worker fails its task and is replaced on demand. */
-  private retire(worker: Worker, error: Error): void {
+  private retire(worker: Worker, error: unknown): void {
     const pending = this.busy.get(worker);
     this.busy.delete(worker);
     const index = this.idle.indexOf(worker);
