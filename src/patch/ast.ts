@@ -24,8 +24,11 @@ export function parseSource(source: string, filename: string): t.File {
   if (ext.includes('t')) plugins.push('typescript');
   // `.js` files may hold JSX too; `.ts` files cannot (`<T>x` is a type assertion there).
   if (ext.endsWith('x') || !ext.includes('t')) plugins.push('jsx');
+  // Babel reads a shebang only at offset 0; behind a byte order mark it is a syntax error (tsc and Node
+  // accept it). Same-length stand-ins keep every offset pointing at the original text.
+  const text = source.startsWith('\uFEFF#!') ? ` //${source.slice(3)}` : source;
   try {
-    return parse(source, {
+    return parse(text, {
       sourceType: ext.startsWith('.m') ? 'module' : 'unambiguous',
       plugins,
       errorRecovery: false,

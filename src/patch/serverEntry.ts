@@ -58,12 +58,14 @@ const ERROR_HANDLER_EXPORT = 'authErrorHandler';
 const CONNECT_EXPORT = 'connectAuth';
 
 /**
- * Finds `const <x> = express()` (also `express().use(...)` chains), preferring one at the top level.
- * Returns undefined when the file never stores the result of `express()` in a variable.
+ * Finds `const <x> = express()` (also `express().use(...)` chains), preferring one at the top level; failing
+ * that, `this.app = express()` (appVariable `this.app`: the file is the entry, but is patched by hand).
+ * Returns undefined when the file never stores the result of `express()`.
  * Throws SourceSyntaxError (message `file:line:col: detail`) when the file cannot be parsed.
  */
 export function findExpressApp(source: string, filename: string): ExpressAppLocation | undefined {
   const found = locateApp(parseSource(source, filename));
+  if (found.kind === 'member') return { appVariable: found.expression, callStart: found.callStart, topLevel: false };
   if (found.kind !== 'app') return undefined;
   const { appVariable, callStart, topLevel } = found.app;
   return { appVariable, callStart, topLevel };
@@ -73,14 +75,14 @@ export function patchServerEntry(source: string, filename: string, options: Entr
   const render = lineRenderer(options.style, options.syntax);
   // Top-level await only exists in ES modules; a `require` or .cjs/.cts file is CommonJS whatever the caller thinks.
   const wantsConnect = options.awaitConnect && options.syntax === 'import' && !/\.c[jt]s$/i.test(filename);
-  const unsupported = (reason: string, appVariable = 'app', routerLocal = ROUTER_EXPORT): EntryPatchResult => ({
+  const unsupported = (reason: string, appVariable = 'app', routerLocal = ROUTER_EXPORT, connect = wantsConnect): EntryPatchResult => ({
     status: 'unsupported',
     reason,
     manual: [
       render.importLine([ROUTER_EXPORT, ERROR_HANDLER_EXPORT], options.routerImport),
-      ...(wantsConnect ? [render.importLine([CONNECT_EXPORT], options.connectImport)] : []),
+      ...(connect ? [render.importLine([CONNECT_EXPORT], options.connectImport)] : []),
       render.mountLine(appVariable, options.mountPath, [routerLocal, ERROR_HANDLER_EXPORT]),
-      ...(wantsConnect ? [render.awaitLine(CONNECT_EXPORT)] : []),
+      ...(connect ? [render.awaitLine(CONNECT_EXPORT)] : []),
     ],
   });
 
@@ -92,18 +94,38 @@ export function patchServerEntry(source: string, filename: string, options: Entr
     throw error;
   }
 
+  const program = ast.program;
+  const routerLocal = importedBinding(program, options.routerImport, ROUTER_EXPORT);
+  const errorHandlerLocal = importedBinding(program, options.routerImport, ERROR_HANDLER_EXPORT);
+  const connectLocal = importedBinding(program, options.connectImport, CONNECT_EXPORT);
+  // The generated router passed to any `.use(…)`, on any path: mounted (maybe by hand, maybe moved), so done.
+  const mountStatement = routerLocal ? findRouterMount(program, routerLocal) : undefined;
+
   const located = locateApp(ast);
   if (located.kind === 'none') return unsupported(`${filename} never calls express()`);
   if (located.kind === 'unbound') {
     return unsupported(`${filename} calls express() without storing the app in a variable (\`const app = express()\`)`);
   }
+  if (located.kind === 'member') {
+    if (mountStatement) return { status: 'unchanged', source };
+    return unsupported(
+      `${filename} creates the app as \`${located.expression}\` (inside a class), where the right spot for the mount is a matter of your code's structure`,
+      located.expression,
+      ROUTER_EXPORT,
+      false, // no top-level await inside a class; the router connects at start-up by itself
+    );
+  }
   const { app } = located;
-  const program = ast.program;
 
-  const routerLocal = importedBinding(program, options.routerImport, ROUTER_EXPORT);
-  const errorHandlerLocal = importedBinding(program, options.routerImport, ERROR_HANDLER_EXPORT);
-  const mountStatement = findMount(program, app.appVariable, options.mountPath);
-  const connectLocal = importedBinding(program, options.connectImport, CONNECT_EXPORT);
+  const foreign = mountStatement ? undefined : findPathMount(program, app.appVariable, options.mountPath);
+  if (foreign) {
+    // Two routers on one path: the first one answers every route it has, so the generated routes would be
+    // shadowed (or would shadow it). A human decides which one owns the path.
+    return unsupported(
+      `${filename} already mounts ${foreign} at ${options.mountPath}. Move it to another path (e.g. /api/sso) or remove it, or add the lines below on a path of your choice`,
+      app.appVariable,
+    );
+  }
   // Await only where the app is created at the top level; a factory's caller decides when to connect.
   const needsConnect = wantsConnect && app.topLevel && program.sourceType === 'module' && !callsFunction(program, connectLocal ?? CONNECT_EXPORT);
 
@@ -174,7 +196,7 @@ interface LocatedApp extends ExpressAppLocation {
   topStatement: t.Statement;
 }
 
-type Located = { kind: 'app'; app: LocatedApp } | { kind: 'unbound' } | { kind: 'none' };
+type Located = { kind: 'app'; app: LocatedApp } | { kind: 'member'; expression: string; callStart: number } | { kind: 'unbound' } | { kind: 'none' };
 
 function locateApp(ast: t.File): Located {
   const names = expressNames(ast.program);
@@ -184,23 +206,49 @@ function locateApp(ast: t.File): Located {
     return (callee.type === 'Identifier' && names.has(callee.name)) || requireSpecifier(callee) === 'express';
   };
 
+  /** `express()` itself or a chain starting from it: `express().use(cors())`, `require('express')()`. */
+  const appCall = (init: t.Node): t.CallExpression | undefined => {
+    // `var app = module.exports = express()` (Express's own examples): the value is the rightmost one.
+    let value = unwrap(init);
+    while (value.type === 'AssignmentExpression' && value.operator === '=') value = unwrap(value.right);
+    const { calls: chain } = callChain(value);
+    const first = chain[0] && requireSpecifier(chain[0]) === 'express' ? chain[1] : chain[0];
+    return first && isExpressCall(first) ? first : undefined;
+  };
+
   let calls = 0;
+  let member: { expression: string; callStart: number } | undefined;
   const apps: LocatedApp[] = [];
   walk(ast.program, (node, ancestors) => {
     if (isExpressCall(node)) calls++;
-    if (node.type !== 'VariableDeclarator' || node.id.type !== 'Identifier' || !node.init) return;
-    // `express()` itself or a chain starting from it: `express().use(cors())`, `require('express')()`.
-    const { calls: chain } = callChain(node.init);
-    const first = chain[0] && requireSpecifier(chain[0]) === 'express' ? chain[1] : chain[0];
-    if (!first || !isExpressCall(first)) return;
+    // `this.app = express()` in a class: found, so the file counts as the entry, but not patched by position.
+    if (node.type === 'AssignmentExpression' && node.left.type === 'MemberExpression' && !member) {
+      const call = appCall(node.right);
+      const expression = dottedName(node.left);
+      if (call && expression) member = { expression, callStart: startOf(call) };
+    }
+    let variable: string | undefined;
+    let first: t.CallExpression | undefined;
+    if (node.type === 'VariableDeclarator' && node.id.type === 'Identifier' && node.init) {
+      variable = node.id.name;
+      first = appCall(node.init);
+    } else if (node.type === 'ExpressionStatement') {
+      // `let app; … app = express();`
+      const expression = unwrap(node.expression);
+      if (expression.type === 'AssignmentExpression' && expression.left.type === 'Identifier') {
+        variable = expression.left.name;
+        first = appCall(expression.right);
+      }
+    }
+    if (!variable || !first) return;
     let blockIndex = ancestors.length - 1;
     while (blockIndex >= 0 && ancestors[blockIndex]?.type !== 'Program' && ancestors[blockIndex]?.type !== 'BlockStatement') blockIndex--;
     const block = ancestors[blockIndex] as t.Program | t.BlockStatement | undefined;
-    const statement = ancestors[blockIndex + 1] as t.Statement | undefined;
-    const topStatement = ancestors[1] as t.Statement | undefined;
-    if (!block || !statement || !topStatement) return;
+    const statement = (ancestors[blockIndex + 1] ?? node) as t.Statement;
+    const topStatement = (ancestors[1] ?? node) as t.Statement;
+    if (!block) return;
     apps.push({
-      appVariable: node.id.name,
+      appVariable: variable,
       callStart: startOf(first),
       topLevel: block.type === 'Program',
       body: block.body,
@@ -211,6 +259,7 @@ function locateApp(ast: t.File): Located {
   // Sub-apps are sometimes created inside helpers; the one at the top level is the server's.
   const app = apps.find((a) => a.topLevel) ?? apps[0];
   if (app) return { kind: 'app', app };
+  if (member) return { kind: 'member', ...member };
   return calls > 0 ? { kind: 'unbound' } : { kind: 'none' };
 }
 
@@ -250,17 +299,20 @@ type Role = { kind: 'setup' } | { kind: 'boundary'; what: string } | { kind: 'ot
 
 /**
  * The mount goes after the last statement that configures the app (`app.use/get/set…`, `routes(app)`) and
- * before the first "boundary": a terminal handler, `app.listen`, an export or a return. Statements in
- * between that do not touch the app (`const PORT = …`) stay after the mount.
+ * before the first "boundary": a terminal handler, the server starting to listen, or a return. Statements
+ * in between that do not touch the app (`const PORT = …`, `module.exports = app`, `const server =
+ * http.createServer(app)`) do not move it: none of them lets a request in, and middleware set up after
+ * them (CORS, `trust proxy`) must apply to the auth routes too.
  */
 function mountPoint(app: LocatedApp, mountPath: string): { after: t.Statement; description: string } {
   const { body, statement, appVariable } = app;
+  const context: ClassifyContext = { app: appVariable, mountPath, servers: new Set(), functions: localFunctions(body) };
   let after = statement;
   let afterSetup = false;
   for (let i = body.indexOf(statement) + 1; i < body.length; i++) {
     const candidate = body[i];
     if (!candidate) break;
-    const role = classify(candidate, appVariable, mountPath);
+    const role = classify(candidate, context);
     if (role.kind === 'boundary') return { after, description: `before ${role.what}` };
     if (role.kind === 'setup') {
       after = candidate;
@@ -270,36 +322,46 @@ function mountPoint(app: LocatedApp, mountPath: string): { after: t.Statement; d
   return { after, description: afterSetup ? 'after the last middleware and routes' : `right after the ${appVariable} is created` };
 }
 
-function classify(statement: t.Statement, app: string, mountPath: string): Role {
+interface ClassifyContext {
+  app: string;
+  mountPath: string;
+  /** Variables holding `http.createServer(app)`: their `listen` starts the server. */
+  servers: Set<string>;
+  /** Functions declared in the app's block, by name, so `app.use(notFound)` can be looked into. */
+  functions: Map<string, t.Function>;
+}
+
+function classify(statement: t.Statement, context: ClassifyContext): Role {
+  const { app } = context;
   if (statement.type === 'ReturnStatement') return { kind: 'boundary', what: 'the return statement' };
-  if (statement.type === 'ExportDefaultDeclaration') return { kind: 'boundary', what: 'export default' };
-  if (statement.type === 'TSExportAssignment') return { kind: 'boundary', what: 'export =' };
+  // Declared, not run here: a `function start() { app.listen() }` starts nothing at its position.
+  if (statement.type === 'FunctionDeclaration' || statement.type === 'ClassDeclaration') return { kind: 'other' };
 
   if (statement.type === 'ExpressionStatement') {
     let expression = unwrap(statement.expression);
     if (expression.type === 'AwaitExpression') expression = unwrap(expression.argument);
-    if (expression.type === 'AssignmentExpression') {
-      const target = dottedName(expression.left) ?? '';
-      if (target === 'module.exports' || target.startsWith('module.exports.') || target.startsWith('exports.')) {
-        return { kind: 'boundary', what: 'module.exports' };
-      }
-    }
     const { root, calls } = callChain(expression);
     if (isIdentifier(root, app) && calls.length > 0) {
       for (const call of calls) {
-        const terminal = terminalHandler(call, mountPath);
+        const terminal = terminalHandler(call, context);
         if (terminal) return { kind: 'boundary', what: `the ${terminal}` };
         if (methodName(call) === 'listen') return { kind: 'boundary', what: `${app}.listen` };
       }
     }
   }
 
+  // `const server = http.createServer(app)` only wraps the app; its `listen` is the boundary.
+  if (statement.type === 'VariableDeclaration') {
+    for (const declarator of statement.declarations) {
+      if (declarator.id.type === 'Identifier' && declarator.init && wrapsApp(declarator.init, app)) context.servers.add(declarator.id.name);
+    }
+  }
+
   // The server starts here, maybe nested: `if (require.main === module) app.listen()`, `db.then(() => app.listen())`.
   const starts = some(statement, (node) => {
-    if (node.type !== 'CallExpression') return false;
-    const callee = unwrap(node.callee);
-    if (callee.type === 'MemberExpression' && isIdentifier(callee.object, app) && methodName(node) === 'listen') return true;
-    return /createServer$/.test(dottedName(callee) ?? '') && node.arguments.some((arg) => isIdentifier(arg, app));
+    if (node.type !== 'CallExpression' || methodName(node) !== 'listen') return false;
+    const object = unwrap((unwrap(node.callee) as t.MemberExpression).object);
+    return isIdentifier(object, app) || [...context.servers].some((server) => isIdentifier(object, server)) || wrapsApp(object, app);
   });
   if (starts) return { kind: 'boundary', what: `the server starts` };
 
@@ -315,13 +377,41 @@ function classify(statement: t.Statement, app: string, mountPath: string): Role 
   return { kind: 'other' };
 }
 
+/** `http.createServer(app)`, `https.createServer(options, app)`, `createServer(app)`. */
+function wrapsApp(node: t.Node, app: string): boolean {
+  const inner = unwrap(node);
+  return (
+    inner.type === 'CallExpression' &&
+    /(^|\.)createServer$/.test(dottedName(inner.callee) ?? '') &&
+    inner.arguments.some((arg) => isIdentifier(arg, app))
+  );
+}
+
+/** `function notFound(req, res, next) {…}` and `const notFound = (req, res, next) => {…}` in a block. */
+function localFunctions(body: t.Statement[]): Map<string, t.Function> {
+  const functions = new Map<string, t.Function>();
+  for (const statement of body) {
+    const declaration = statement.type === 'ExportNamedDeclaration' && statement.declaration ? statement.declaration : statement;
+    if (declaration.type === 'FunctionDeclaration' && declaration.id) functions.set(declaration.id.name, declaration);
+    if (declaration.type !== 'VariableDeclaration') continue;
+    for (const declarator of declaration.declarations) {
+      const init = declarator.init && unwrap(declarator.init);
+      if (declarator.id.type === 'Identifier' && init && (init.type === 'ArrowFunctionExpression' || init.type === 'FunctionExpression')) {
+        functions.set(declarator.id.name, init);
+      }
+    }
+  }
+  return functions;
+}
+
 const ROUTE_METHODS = new Set(['use', 'all', 'get', 'post', 'put', 'patch', 'delete', 'options', 'head']);
 
 /**
  * Whether `app.<method>(…)` ends request handling for the mount path, so the mount has to come first.
  * Returns a label for the change list, or undefined.
  */
-function terminalHandler(call: t.CallExpression, mountPath: string): string | undefined {
+function terminalHandler(call: t.CallExpression, context: ClassifyContext): string | undefined {
+  const { mountPath } = context;
   const method = methodName(call);
   if (!method || !ROUTE_METHODS.has(method)) return undefined;
   const [first, ...rest] = call.arguments;
@@ -330,14 +420,14 @@ function terminalHandler(call: t.CallExpression, mountPath: string): string | un
   // Only `use` runs for every path below its prefix; `app.get(fn)` is not a thing.
   if (method !== 'use') return undefined;
   const prefix = stringValue(first);
-  if (prefix !== undefined) return coversPath(prefix, mountPath) ? firstTerminal(rest) : undefined;
+  if (prefix !== undefined) return coversPath(prefix, mountPath) ? firstTerminal(rest, context) : undefined;
   if (first.type === 'RegExpLiteral' || first.type === 'ArrayExpression') return undefined;
-  return firstTerminal(call.arguments);
+  return firstTerminal(call.arguments, context);
 }
 
-function firstTerminal(handlers: t.CallExpression['arguments']): string | undefined {
+function firstTerminal(handlers: t.CallExpression['arguments'], context: ClassifyContext): string | undefined {
   for (const handler of handlers) {
-    const kind = handlerKind(unwrap(handler));
+    const kind = handlerKind(unwrap(handler), context);
     if (kind) return kind;
   }
   return undefined;
@@ -348,16 +438,11 @@ const NOT_FOUND_NAME = /not.?found|404/i;
 const ERROR_NAME = /error/i;
 const FALLBACK_NAME = /fallback|catch.?all/i;
 
-function handlerKind(handler: t.Node): string | undefined {
-  if (handler.type === 'FunctionExpression' || handler.type === 'ArrowFunctionExpression') {
-    const params = handler.params.filter((p) => !(p.type === 'Identifier' && p.name === 'this'));
-    if (params.some((p) => p.type === 'RestElement')) return undefined;
-    // Express tells error handlers apart by arity; a 2-param handler has no `next`, so nothing after it runs.
-    if (params.length === 4) return 'error handler';
-    if (params.length === 2) return '404 handler';
-    // express-generator's `function(req, res, next) { next(createError(404)); }`
-    if (params.length === 3 && some(handler.body, (n) => n.type === 'NumericLiteral' && n.value === 404)) return '404 handler';
-    return undefined;
+function handlerKind(handler: t.Node, context: ClassifyContext): string | undefined {
+  if (handler.type === 'FunctionExpression' || handler.type === 'ArrowFunctionExpression') return functionKind(handler);
+  if (handler.type === 'Identifier') {
+    const local = context.functions.get(handler.name);
+    if (local) return functionKind(local);
   }
   const name = dottedName(handler.type === 'CallExpression' ? handler.callee : handler);
   if (name === undefined) return undefined;
@@ -365,6 +450,28 @@ function handlerKind(handler: t.Node): string | undefined {
   if (ERROR_NAME.test(name)) return 'error handler';
   if (FALLBACK_NAME.test(name)) return 'fallback handler';
   return undefined;
+}
+
+/**
+ * Express tells error handlers apart by arity (4). A handler with `next` is a pass-through middleware only
+ * if it calls `next()` without an argument or hands `next` on; one that only ever calls `next(error)`
+ * (`next(createError.NotFound())`) or never calls it ends the request, like a 2-param handler.
+ */
+function functionKind(handler: t.Function): string | undefined {
+  const params = handler.params.filter((p) => !(p.type === 'Identifier' && p.name === 'this'));
+  if (params.some((p) => p.type === 'RestElement')) return undefined;
+  if (params.length === 4) return 'error handler';
+  if (params.length === 2) return '404 handler';
+  const next = params[2];
+  if (params.length !== 3 || next?.type !== 'Identifier') return undefined;
+  let passesOn = false;
+  walk(handler.body, (node, ancestors) => {
+    if (passesOn || node.type !== 'Identifier' || node.name !== next.name) return;
+    const parent = ancestors.at(-1);
+    const forwardsError = parent?.type === 'CallExpression' && parent.callee === node && parent.arguments.length > 0;
+    if (!forwardsError) passesOn = true;
+  });
+  return passesOn ? undefined : '404 handler';
 }
 
 /** `'*'`, `'/*'`, `'/*splat'`, `'/{*splat}'`, `'(.*)'`, `/.*​/`: paths that match everything. */
@@ -385,15 +492,28 @@ function coversPath(prefix: string, mountPath: string): boolean {
 // ---------------------------------------------------------------------------------------------------------
 // What the file already has
 
-/** The top-level statement holding `<app>.use('<mountPath>', …)`, if any. */
-function findMount(program: t.Program, app: string, mountPath: string): t.Statement | undefined {
+/** The top-level statement holding a `.use(…, <router>, …)` call, if any. */
+function findRouterMount(program: t.Program, router: string): t.Statement | undefined {
   let found: t.Statement | undefined;
   walk(program, (node, ancestors) => {
     if (found) return false;
     if (node.type !== 'CallExpression' || methodName(node) !== 'use') return;
+    if (node.arguments.some((arg) => isIdentifier(arg, router))) found = (ancestors[1] ?? node) as t.Statement;
+  });
+  return found;
+}
+
+/** What the app already mounts on `mountPath` (`ssoRouter`, `a handler`), if anything. */
+function findPathMount(program: t.Program, app: string, mountPath: string): string | undefined {
+  let found: string | undefined;
+  walk(program, (node) => {
+    if (found) return false;
+    if (node.type !== 'CallExpression' || methodName(node) !== 'use') return;
     const path = stringValue(node.arguments[0]);
     if (path === undefined || trimSlash(path) !== trimSlash(mountPath)) return;
-    if (isIdentifier(callChain(node).root, app)) found = ancestors[1] as t.Statement | undefined;
+    if (!isIdentifier(callChain(node).root, app)) return;
+    const names = node.arguments.slice(1).map((arg) => dottedName(arg.type === 'CallExpression' ? arg.callee : arg));
+    found = names.every((name) => name !== undefined) && names.length > 0 ? `\`${names.join(', ')}\`` : 'a handler';
   });
   return found;
 }

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ComponentFile, ComponentManifest, Store } from '../components/types.js';
 import { CliError } from '../errors.js';
+import { readUtf8 } from '../textFile.js';
 import {
   backupRoot,
   basePath,
@@ -243,7 +244,7 @@ function entryFile(project: ProjectInfo, manifest: ComponentManifest): { file: P
       hint: `Add these lines to the file that creates your Express app, after your middleware and before your 404/error handlers, then run again:\n${manual}`,
     });
   }
-  const source = fs.readFileSync(entry.path, 'utf8');
+  const source = read(entry.path) ?? '';
   const routerImport = importSpecifier(project, entry.path, manifest.mount.routerModule);
   const connectImport = importSpecifier(project, entry.path, manifest.mount.connectModule);
   const result = patchServerEntry(source, entry.path, {
@@ -297,8 +298,9 @@ function describeEnv(result: { added: string[]; filled: string[] }): string[] {
 
 export function read(file: string): string | undefined {
   try {
-    return fs.readFileSync(file, 'utf8');
+    return readUtf8(file);
   } catch (error) {
+    if (error instanceof CliError) throw error;
     // ENOTDIR: a file stands where a folder should be; the write check reports that with a clear message.
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return undefined;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import type { Statement } from '@babel/types';
 import { CliError } from '../errors.js';
+import { readJsonFile } from '../textFile.js';
 import { findExpressApp } from '../patch/serverEntry.js';
 import { detectPackageManager, resolvePackageManager } from './packageManager.js';
 import { parseSource } from '../patch/ast.js';
@@ -128,7 +129,7 @@ function enclosingWorkspace(dir: string): string | undefined {
     if (!fs.existsSync(file)) continue;
     let packageJson: PackageJson;
     try {
-      packageJson = JSON.parse(fs.readFileSync(file, 'utf8')) as PackageJson;
+      packageJson = readJsonFile(file) as PackageJson;
     } catch {
       continue;
     }
@@ -139,10 +140,11 @@ function enclosingWorkspace(dir: string): string | undefined {
 
 function readPackageJson(file: string): PackageJson {
   try {
-    const value: unknown = JSON.parse(fs.readFileSync(file, 'utf8'));
+    const value = readJsonFile(file);
     if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not an object');
     return value as PackageJson;
   } catch (error) {
+    if (error instanceof CliError) throw error;
     throw new CliError(`${file} is not valid JSON (${(error as Error).message}).`, {
       hint: 'Fix package.json and run the command again.',
     });

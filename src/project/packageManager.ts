@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { CliError } from '../errors.js';
 import type { PackageManagerName } from './types.js';
+import { readJsonFile } from '../textFile.js';
 
 const LOCKFILES: Array<[file: string, manager: PackageManagerName]> = [
   ['pnpm-lock.yaml', 'pnpm'],
@@ -47,7 +48,7 @@ export function detectPackageManager(
 function readPackageManagerField(file: string): PackageManagerName | undefined {
   if (!fs.existsSync(file)) return undefined;
   try {
-    const value = (JSON.parse(fs.readFileSync(file, 'utf8')) as { packageManager?: unknown }).packageManager;
+    const value = (readJsonFile(file) as { packageManager?: unknown }).packageManager;
     const name = typeof value === 'string' ? value.split('@')[0] : undefined;
     return name && isPackageManagerName(name) ? name : undefined;
   } catch {

@@ -4,6 +4,7 @@ import type { File } from '@babel/types';
 import { walk } from '../patch/ast.js';
 import { detectEol } from '../patch/text.js';
 import type { CodeStyle } from './types.js';
+import { readJsonFile } from '../textFile.js';
 
 const DEFAULT_STYLE: CodeStyle = { eol: '\n', indent: '  ', quote: "'", semicolons: true };
 
@@ -104,7 +105,7 @@ export function readPrettierConfig(root: string): PrettierOptions | undefined {
     if (fs.existsSync(file)) return pickPrettier(parseLooseConfig(fs.readFileSync(file, 'utf8')));
   }
   try {
-    const packageJson = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as { prettier?: unknown };
+    const packageJson = readJsonFile(path.join(root, 'package.json')) as { prettier?: unknown };
     if (typeof packageJson.prettier === 'object' && packageJson.prettier !== null) {
       return pickPrettier(packageJson.prettier as Record<string, unknown>);
     }

@@ -125,6 +125,34 @@ describe('bad input leaves the project untouched and says what to do', () => {
     expect(snapshotTree(dir)).toEqual(before);
   });
 
+  it.each([
+    ['.env', (dir: string) => path.join(dir, '.env')],
+    ['the server entry', (dir: string) => path.join(dir, 'src', 'server.ts')],
+  ])('%s in Latin-1 is refused before anything is written (editing it would replace its bytes)', (_name, fileOf) => {
+    const dir = sandbox();
+    const file = fileOf(dir);
+    const existing = fs.existsSync(file) ? fs.readFileSync(file) : Buffer.from('PORT=3000\n');
+    fs.writeFileSync(file, Buffer.concat([Buffer.from('// caf', 'latin1'), Buffer.from([0xe9]), Buffer.from('\n'), existing]));
+    const before = snapshotTree(dir);
+    const result = runCli(ADD, { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/is not UTF-8 text \(byte 0xE9 on line 1\)/);
+    expect(result.stderr).toMatch(/Convert it to UTF-8/);
+    expect(snapshotTree(dir)).toEqual(before);
+  });
+
+  it('a package.json that starts with a byte order mark is read, and keeps it', () => {
+    const dir = sandbox();
+    const file = path.join(dir, 'package.json');
+    fs.writeFileSync(file, `\uFEFF${fs.readFileSync(file, 'utf8')}`);
+    const result = runCli(ADD, { cwd: dir });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const after = fs.readFileSync(file, 'utf8');
+    expect(after.startsWith('\uFEFF{')).toBe(true);
+    expect(JSON.parse(after.slice(1)).dependencies).toHaveProperty('jsonwebtoken');
+  });
+
   it('--dry-run prints the plan and writes nothing', () => {
     const dir = sandbox();
     const before = snapshotTree(dir);

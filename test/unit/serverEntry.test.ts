@@ -244,6 +244,38 @@ export function createApp() {
     );
   });
 
+  it('patches a file that starts with a byte order mark and a shebang, keeping both', () => {
+    const source = "\uFEFF#!/usr/bin/env node\nimport express from 'express';\nconst app = express();\napp.use(express.json());\napp.listen(3000);\n";
+    const result = patched(patchServerEntry(source, 'src/server.ts', options()));
+    expect(result.source.startsWith('\uFEFF#!/usr/bin/env node\n')).toBe(true);
+    expect(insertedLines(source, result.source)).toEqual([
+      "import { authRouter, authErrorHandler } from './routes/auth.js';",
+      "app.use('/api/auth', authRouter, authErrorHandler);",
+    ]);
+  });
+
+  it("patches Express's own hello-world: `var app = module.exports = express()`", () => {
+    const source = "var express = require('express');\n\nvar app = module.exports = express();\n\napp.get('/', function (req, res) {\n  res.send('Hello World');\n});\n\nif (!module.parent) {\n  app.listen(3000);\n}\n";
+    const result = patched(patchServerEntry(source, 'index.js', options({ syntax: 'require', routerImport: './routes/auth' })));
+    expect(insertedLines(source, result.source)).toEqual([
+      "const { authRouter, authErrorHandler } = require('./routes/auth');",
+      "app.use('/api/auth', authRouter, authErrorHandler);",
+    ]);
+    expect(lineOf(result.source, "app.use('/api/auth'")).toBe(lineOf(result.source, '});') + 1);
+  });
+
+  describe('a mount the user added or moved', () => {
+    it('leaves a class-based app alone once the lines were added by hand', () => {
+      const source = "import express from 'express';\nimport { authRouter, authErrorHandler } from './routes/auth.js';\nclass App {\n  constructor() {\n    this.app = express();\n    this.app.use(express.json());\n    this.app.use('/api/auth', authRouter, authErrorHandler);\n  }\n}\n";
+      expect(patchServerEntry(source, 'src/app.ts', options())).toEqual({ status: 'unchanged', source });
+    });
+
+    it('does not mount the router a second time when the user moved it to another path', () => {
+      const source = "import express from 'express';\nimport { authRouter } from './routes/auth.js';\nconst app = express();\napp.use('/v2/auth', authRouter);\napp.listen(3000);\n";
+      expect(patchServerEntry(source, 'app.ts', options())).toEqual({ status: 'unchanged', source });
+    });
+  });
+
   describe('idempotence', () => {
     const cases: [string, string, Partial<EntryPatchOptions>][] = [
       ['ts-esm-listen.ts', 'src/index.ts', { awaitConnect: true }],
@@ -318,8 +350,34 @@ export function createApp() {
       expect(mountAfter('app.use(a).use(b);\napp.listen(3000);\n')).toBe('app.use(a).use(b);');
     });
 
-    it('goes before http.createServer(app)', () => {
-      expect(mountAfter('app.use(a);\nconst server = http.createServer(app);\napp.use(b);\n')).toBe('app.use(a);');
+    it('goes after middleware set up once http.createServer(app) has wrapped the app, and before its listen', () => {
+      // The socket.io shape: CORS and trust proxy come after the server is created and must cover the auth routes.
+      expect(mountAfter("app.use(a);\nconst server = http.createServer(app);\napp.set('trust proxy', 1);\napp.use(b);\nserver.listen(3000);\napp.use(c);\n")).toBe('app.use(b);');
+      expect(mountAfter('app.use(a);\nhttps.createServer(options, app).listen(443);\napp.use(b);\n')).toBe('app.use(a);');
+    });
+
+    it('goes after middleware that follows an export of the app', () => {
+      expect(mountAfter('module.exports = app;\napp.use(a);\napp.use(b);\n')).toBe('app.use(b);');
+      expect(mountAfter('app.use(a);\nexport default app;\n')).toBe('app.use(a);');
+    });
+
+    it('is not stopped by a function declared before the setup that listens when called later', () => {
+      expect(mountAfter('function start() {\n  app.listen(3000);\n}\napp.use(a);\nstart();\n')).toBe('app.use(a);');
+    });
+
+    it('goes before a 3-param handler that only forwards an error, or never calls next', () => {
+      expect(mountAfter('app.use(a);\napp.use(function (req, res, next) { next(createError.NotFound()); });\n')).toBe('app.use(a);');
+      expect(mountAfter('app.use(a);\napp.use((req, res, next) => res.status(StatusCodes.NOT_FOUND).end());\n')).toBe('app.use(a);');
+    });
+
+    it('looks into handlers declared in the file', () => {
+      const body = 'function notThere(req, res, next) {\n  next(new HttpError(404));\n}\nconst logger = (req, res, next) => { log(req); next(); };\napp.use(logger);\napp.use(notThere);\n';
+      expect(mountAfter(body)).toBe('app.use(logger);');
+    });
+
+    it('does not stop at pass-through middleware with next', () => {
+      expect(mountAfter('app.use((req, res, next) => { res.set("x", "1"); next(); });\napp.use(b);\napp.listen(1);\n')).toBe('app.use(b);');
+      expect(mountAfter('app.use((req, res, next) => passport.authenticate("jwt")(req, res, next));\napp.use(b);\n')).toBe('app.use(b);');
     });
 
     it('breaks a line that holds more statements after the anchor', () => {
@@ -358,6 +416,21 @@ export function createApp() {
       expect(result.status).toBe('unsupported');
     });
 
+    it('reports a path the app already mounts another router on, naming it', () => {
+      const source = "import express from 'express';\nimport { ssoRouter } from './routes/sso.js';\nconst app = express();\napp.use('/api/auth', ssoRouter);\napp.listen(3000);\n";
+      const result = patchServerEntry(source, 'app.ts', options());
+      expect(result.status).toBe('unsupported');
+      expect(result.status === 'unsupported' && result.reason).toMatch(/already mounts `ssoRouter` at \/api\/auth/);
+    });
+
+    it('reports an app created as this.app in a class, with the lines to add using this.app', () => {
+      const source = "import express from 'express';\nclass App {\n  app = express();\n  constructor() {\n    this.app = express();\n    this.app.use(express.json());\n  }\n}\nexport default new App().app;\n";
+      const result = patchServerEntry(source, 'src/app.ts', options());
+      expect(result.status).toBe('unsupported');
+      expect(result.status === 'unsupported' && result.reason).toMatch(/this\.app/);
+      expect(result.status === 'unsupported' && result.manual).toContain("this.app.use('/api/auth', authRouter, authErrorHandler);");
+    });
+
     it('reports an authRouter that is declared by the file but not from the generated module', () => {
       const source = "import express from 'express';\nimport authRouter from './routes/login.js';\nconst app = express();\napp.use('/login', authRouter, authErrorHandler);\n";
       const result = patchServerEntry(source, 'app.ts', options());
@@ -375,10 +448,20 @@ describe('findExpressApp', () => {
     ["import express = require('express');\nconst app: express.Express = express();", 'app'],
     ["const app = require('express')();", 'app'],
     ["import express from 'express';\nexport const app = express().use(cors());", 'app'],
+    // Express's own examples.
+    ["var express = require('express');\nvar app = module.exports = express();", 'app'],
+    ["import express from 'express';\nlet app;\napp = express();", 'app'],
   ])('finds the app in %j', (source, appVariable) => {
     const found = findExpressApp(source, 'app.ts');
     expect(found).toMatchObject({ appVariable, topLevel: true });
     expect(source.slice(found?.callStart)).toMatch(/^(\w+\(|require\('express'\)\()/);
+  });
+
+  it('finds an app created as this.app in a class, as not top-level', () => {
+    expect(findExpressApp("import express from 'express';\nclass App {\n  constructor() { this.app = express(); }\n}", 'app.ts')).toMatchObject({
+      appVariable: 'this.app',
+      topLevel: false,
+    });
   });
 
   it('reports a factory as not top-level', () => {
