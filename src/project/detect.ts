@@ -285,14 +285,18 @@ function detectImportExtension(
   language: 'ts' | 'js',
   moduleSystem: 'esm' | 'cjs',
   ts: TsOptions | undefined,
-): '' | '.js' {
+): '' | '.js' | '.ts' {
   const relative = ast ? relativeSpecifiers(ast) : [];
+  // The entry's own imports are the best evidence: `./x.ts` is what an app run by Node's type stripping (or
+  // compiled with rewriteRelativeImportExtensions) writes, and there `./x.js` would not resolve.
+  if (language === 'ts' && relative.length > 0 && relative.every((specifier) => /\.(c|m)?ts$/.test(specifier))) return '.ts';
   if (relative.length > 0) return relative.every((specifier) => /\.(c|m)?js$/.test(specifier)) ? '.js' : needsExtension();
   return needsExtension();
 
-  function needsExtension(): '' | '.js' {
+  function needsExtension(): '' | '.js' | '.ts' {
     if (moduleSystem !== 'esm') return '';
     if (language === 'js') return '.js';
+    if (ts?.rewriteRelativeImportExtensions === true) return '.ts';
     const resolution = ts?.moduleResolution ?? (ts?.module?.startsWith('node') ? ts.module : undefined);
     return resolution !== undefined && /^node(16|18|20|next)$/.test(resolution) ? '.js' : '';
   }

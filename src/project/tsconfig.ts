@@ -11,6 +11,8 @@ export interface TsOptions {
   esModuleInterop: boolean | undefined;
   paths: Record<string, string[]> | undefined;
   rootDir: string | undefined;
+  /** TypeScript 5.7+: relative imports are written with `.ts` and rewritten to `.js` on emit. */
+  rewriteRelativeImportExtensions: boolean | undefined;
 }
 
 interface RawTsconfig {
@@ -29,6 +31,7 @@ export function readTsOptions(tsconfigPath: string): TsOptions {
     esModuleInterop: typeof merged.esModuleInterop === 'boolean' ? merged.esModuleInterop : undefined,
     paths: isRecord(merged.paths) ? (merged.paths as Record<string, string[]>) : undefined,
     rootDir: typeof merged.rootDir === 'string' ? merged.rootDir : undefined,
+    rewriteRelativeImportExtensions: typeof merged.rewriteRelativeImportExtensions === 'boolean' ? merged.rewriteRelativeImportExtensions : undefined,
   };
 }
 

@@ -30,9 +30,11 @@ export interface ProjectInfo {
   sourceSyntax: 'import' | 'require';
   /**
    * Suffix the generated files' relative imports carry: '.js' under NodeNext/Node16 and JavaScript ESM,
-   * '.mjs'/'.cjs' when the app's files use those extensions, '' for CommonJS and bundler resolution.
+   * '.mjs'/'.cjs' when the app's files use those extensions, '.ts' when the app imports its own files by
+   * their TypeScript names (Node's type stripping, rewriteRelativeImportExtensions), '' for CommonJS and
+   * bundler resolution.
    */
-  importExtension: '' | '.js' | '.mjs' | '.cjs';
+  importExtension: '' | '.js' | '.ts' | '.mjs' | '.cjs';
   /** Extension of the generated files: '.ts' for TypeScript apps, else the entry's JavaScript extension. */
   outputExtension: '.ts' | '.js' | '.mjs' | '.cjs';
   /**

@@ -43,6 +43,14 @@ const MATRIX: MatrixCase[] = [
     ts7Rejects: /TS5108.*esModuleInterop/,
     styleCheck: { file: 'src/routes/auth.ts', matches: [/^import express = require\('express'\);$/m], rejects: [/^import express from/m] },
   },
+  {
+    // The @tsconfig/strictest flags (exactOptionalPropertyTypes, noPropertyAccessFromIndexSignature, erasableSyntaxOnly…)
+    // and `./x.ts` imports, which tsc rewrites on emit; the server is http.createServer(app) set up before the middleware.
+    fixture: 'ts-strictest',
+    store: 'pglite',
+    expectFiles: TS_FILES('src'),
+    styleCheck: { file: 'src/main.ts', matches: [/^import \{ authRouter, authErrorHandler \} from '\.\/routes\/auth\.ts';$/m], rejects: [/from '\.\/[^']*\.js'/] },
+  },
   // The alias lives in tsconfig.base.json; files land in src/, and no folder named after the alias appears.
   { fixture: 'ts-paths', store: 'pglite', expectFiles: TS_FILES('src') },
   {

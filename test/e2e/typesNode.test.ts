@@ -5,12 +5,17 @@ import { makeSandbox, runCli, typeCheck } from '../../scripts/sandbox.mjs';
  * Apps install whatever `@types/node` is current, not the floor this repo develops against (20). Newer majors
  * tighten event types (since 25 a Worker's 'error' listener gets `unknown`), so the generated code is
  * type-checked against the newest major too (`types-node26` is an alias of `@types/node@^26`), for every
- * store and both optional parts, with TypeScript 5 and 7.
+ * store and both optional parts, with TypeScript 5 and 7; the ts-strictest cases add the strictest flags.
  */
 const CASES = [
   { fixture: 'ts-esm-nodenext', args: ['--db', 'pglite', '--redis', '--refresh-cookie'] },
   { fixture: 'ts-esm-nodenext', args: ['--db', 'postgres'] },
   { fixture: 'ts-cjs', args: ['--db', 'mongodb', '--redis'] },
+  // The strictest compiler flags people turn on (exactOptionalPropertyTypes, noUncheckedIndexedAccess,
+  // noPropertyAccessFromIndexSignature, erasableSyntaxOnly, verbatimModuleSyntax), on the stores and parts
+  // the matrix does not boot there.
+  { fixture: 'ts-strictest', args: ['--db', 'mongodb', '--redis', '--refresh-cookie'] },
+  { fixture: 'ts-strictest', args: ['--db', 'postgres', '--redis'] },
 ];
 
 describe.each(CASES)('$fixture $args with @types/node 26', ({ fixture, args }) => {

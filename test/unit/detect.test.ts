@@ -50,6 +50,15 @@ const FIXTURES: Array<{ fixture: string; express4?: boolean; expected: Expected 
     },
   },
   {
+    // Imports its own files as `./x.ts` (Node's type stripping; tsc rewrites them with rewriteRelativeImportExtensions).
+    fixture: 'ts-strictest',
+    expected: {
+      language: 'ts', moduleSystem: 'esm', sourceSyntax: 'import', importExtension: '.ts', outputExtension: '.ts', esModuleInterop: true,
+      topLevelAwait: true, srcDir: 'src', entry: 'src/main.ts', entryProblem: undefined, expressMajor: 5,
+      packageManager: NPM_DEFAULT, style: LF_2_SINGLE_SEMI, tsconfig: true,
+    },
+  },
+  {
     fixture: 'ts-paths',
     expected: {
       language: 'ts', moduleSystem: 'cjs', sourceSyntax: 'import', importExtension: '', outputExtension: '.ts', esModuleInterop: true,
@@ -245,6 +254,25 @@ describe('JavaScript extensions', () => {
     fs.rmSync(path.join(base, 'server.mjs'));
     fs.writeFileSync(path.join(base, 'server.cjs'), "const express = require('express');\nconst app = express();\napp.listen(3000);\n");
     expect(detectProject(base, {})).toMatchObject({ language: 'js', moduleSystem: 'cjs', outputExtension: '.cjs', importExtension: '.cjs' });
+  });
+});
+
+describe('relative import suffixes in TypeScript ESM', () => {
+  const entry = (imports: string) => `import express from 'express';\n${imports}const app = express();\napp.listen(3000);\n`;
+  it.each([
+    ['the entry imports ./x.ts', { module: 'NodeNext', allowImportingTsExtensions: true, noEmit: true }, "import { a } from './a.ts';\n", '.ts'],
+    ['the entry imports ./x.js', { module: 'NodeNext', rewriteRelativeImportExtensions: true }, "import { a } from './a.js';\n", '.js'],
+    ['no relative import, rewriteRelativeImportExtensions on', { module: 'NodeNext', rewriteRelativeImportExtensions: true }, '', '.ts'],
+    ['no relative import, NodeNext', { module: 'NodeNext' }, '', '.js'],
+    ['no relative import, bundler resolution', { module: 'ESNext', moduleResolution: 'Bundler' }, '', ''],
+  ])('%s', (_name, compilerOptions, imports, expected) => {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'backternity-suffix-'));
+    cleanups.push(() => fs.rmSync(base, { recursive: true, force: true }));
+    fs.writeFileSync(path.join(base, 'package.json'), JSON.stringify({ name: 'x', type: 'module', dependencies: { express: '^5.1.0' } }));
+    fs.writeFileSync(path.join(base, 'tsconfig.json'), JSON.stringify({ compilerOptions }));
+    fs.mkdirSync(path.join(base, 'src'));
+    fs.writeFileSync(path.join(base, 'src', 'server.ts'), entry(imports));
+    expect(detectProject(base, {}).importExtension).toBe(expected);
   });
 });
 

@@ -110,9 +110,10 @@ describe('the store contract reads as JSDoc', () => {
     expect(output).toContain('@typedef {User & { passwordHash: string }} UserWithPasswordHash');
   });
 
-  it('documents function signatures with @param/@returns and turns parameter properties into assignments', () => {
+  it('documents function signatures with @param/@returns and class fields with @type', () => {
     expect(output).toMatch(/\* @param \{string\} email\n \* @returns \{string\}\n \*\/\nexport function normalizeEmail\(email\) \{/);
-    expect(output).toMatch(/super\(message\);\n {4}this\.status = status;\n {4}this\.code = code;/);
+    expect(output).toMatch(/export class AuthError extends Error \{\n {2}\/\*\* @type \{number\} \*\/\n {2}status;\n {2}\/\*\* @type \{AuthErrorCode\} \*\/\n {2}code;\n/);
+    expect(output).toMatch(/super\(message\);\n {4}this\.name = 'AuthError';\n {4}this\.status = status;\n {4}this\.code = code;/);
   });
 });
 

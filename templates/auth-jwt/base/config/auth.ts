@@ -52,12 +52,12 @@ export interface AuthConfig {
 
 /** A missing or invalid setting. The message names the variable, never its value. */
 export class AuthConfigError extends Error {
-  constructor(
-    readonly variable: string,
-    message: string,
-  ) {
+  readonly variable: string;
+
+  constructor(variable: string, message: string) {
     super(message);
     this.name = 'AuthConfigError';
+    this.variable = variable;
   }
 }
 
@@ -161,7 +161,7 @@ function readJwtSecret(env: Env, name: string): string {
 
 /** Optional; checked like JWT_SECRET, since it still verifies tokens for a while. */
 function readPreviousSecret(env: Env): string | undefined {
-  if (!env.JWT_SECRET_PREVIOUS?.trim()) return undefined;
+  if (!env['JWT_SECRET_PREVIOUS']?.trim()) return undefined;
   return readJwtSecret(env, 'JWT_SECRET_PREVIOUS');
 }
 
@@ -233,7 +233,7 @@ function readTimestamp(env: Env, name: string, fallback: Date): Date {
 }
 
 function readTransport(env: Env): RefreshTokenTransport {
-  const raw = env.REFRESH_TOKEN_TRANSPORT?.trim().toLowerCase() || 'body';
+  const raw = env['REFRESH_TOKEN_TRANSPORT']?.trim().toLowerCase() || 'body';
   if (raw === 'body' || raw === 'cookie') return raw;
   throw new AuthConfigError('REFRESH_TOKEN_TRANSPORT', 'REFRESH_TOKEN_TRANSPORT must be body or cookie');
 }

@@ -78,10 +78,13 @@ export interface AuthStores {
 
 // ---- Per-request checks: where token versions and revoked jtis are looked up first ----
 
-/** What the cache knows for one access token. Undefined fields are loaded from the stores. */
+/**
+ * What the cache knows for one access token. Undefined fields are loaded from the stores (`| undefined` is
+ * spelled out so the fields may be passed on as read, also under `exactOptionalPropertyTypes`).
+ */
 export interface AccessCheck {
-  user?: User;
-  denied?: boolean;
+  user?: User | undefined;
+  denied?: boolean | undefined;
   /** Keeps what the service loaded from the stores, unless a revocation happened meanwhile. Never throws. */
   remember(loaded: { user: User | null; denied: boolean }): Promise<void>;
 }
@@ -128,13 +131,14 @@ export type AuthErrorCode =
   | 'service_unavailable';
 
 export class AuthError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: AuthErrorCode,
-    message: string,
-  ) {
+  readonly status: number;
+  readonly code: AuthErrorCode;
+
+  constructor(status: number, code: AuthErrorCode, message: string) {
     super(message);
     this.name = 'AuthError';
+    this.status = status;
+    this.code = code;
   }
 }
 
@@ -209,6 +213,8 @@ export function toPublicUser(user: User): PublicUser {
 }
 
 export class AuthService {
+  private readonly stores: AuthStores;
+  private readonly config: AuthConfig;
   private readonly passwords: PasswordHasher;
   private readonly onSecurityEvent: (event: SecurityEvent) => void;
   private readonly now: () => Date;
@@ -219,11 +225,9 @@ export class AuthService {
    */
   private readonly verifiedTokens = new TtlCache<AccessClaims>();
 
-  constructor(
-    private readonly stores: AuthStores,
-    private readonly config: AuthConfig,
-    options: AuthServiceOptions = {},
-  ) {
+  constructor(stores: AuthStores, config: AuthConfig, options: AuthServiceOptions = {}) {
+    this.stores = stores;
+    this.config = config;
     this.passwords = new PasswordHasher(config.bcryptCost);
     this.onSecurityEvent = options.onSecurityEvent ?? (() => {});
     this.now = options.now ?? (() => new Date());
@@ -547,11 +551,11 @@ interface AccessClaims extends JwtPayload {
 function isAccessClaims(payload: string | JwtPayload): payload is AccessClaims {
   return (
     typeof payload === 'object' &&
-    payload.token_use === TOKEN_USE &&
+    payload['token_use'] === TOKEN_USE &&
     typeof payload.exp === 'number' &&
     typeof payload.sub === 'string' &&
     typeof payload.jti === 'string' &&
-    typeof payload.tv === 'number'
+    typeof payload['tv'] === 'number'
   );
 }
 

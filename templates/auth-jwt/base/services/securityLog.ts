@@ -10,10 +10,13 @@ export type SecurityEventName =
   | 'password_changed'
   | 'rate_limited';
 
-/** Who sent the request. Filled in by the routes from `req.ip` (the app's `trust proxy` decides it). */
+/**
+ * Who sent the request. Filled in by the routes from `req.ip` (the app's `trust proxy` decides it) and the
+ * User-Agent header, either of which may be missing.
+ */
 export interface ClientInfo {
-  ip?: string;
-  userAgent?: string;
+  ip?: string | undefined;
+  userAgent?: string | undefined;
 }
 
 /** Never carries a password, a token or a secret: only ids. */

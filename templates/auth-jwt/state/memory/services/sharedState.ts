@@ -12,7 +12,7 @@ let warned = false;
 
 /** At start-up: several production instances would each count and cache on their own, so say so once. */
 export async function connectSharedState(): Promise<void> {
-  if (process.env.NODE_ENV !== 'production' || warned) return;
+  if (process.env['NODE_ENV'] !== 'production' || warned) return;
   warned = true;
   console.warn(
     '[auth] Rate limits and revocation caches are per process: with several instances, each counts failed ' +

@@ -16,7 +16,7 @@ let down = false;
 
 /** Keys are `<REDIS_KEY_PREFIX><kind>:<id>`; the prefix keeps them apart from your app's own keys. */
 export function redisKey(...parts: string[]): string {
-  return `${process.env.REDIS_KEY_PREFIX ?? 'auth:'}${parts.join(':')}`;
+  return `${process.env['REDIS_KEY_PREFIX'] ?? 'auth:'}${parts.join(':')}`;
 }
 
 export function redis(): Redis {

@@ -53,7 +53,7 @@ export class RedisAccessCache implements AccessCache {
       noteRedisFailure(error);
       return { remember: async () => {} }; // everything from the database, nothing cached
     }
-    const [cachedUser, cachedJti, completeAt] = values;
+    const [cachedUser = null, cachedJti = null, completeAt = null] = values;
     const jtisComplete = completeAt !== null && Number(completeAt) <= Date.now();
     if (completeAt === null) this.startCompletePeriod(keys.complete);
     const denied = cachedJti === '1' ? true : cachedJti === '0' || jtisComplete ? false : undefined;
