@@ -1,4 +1,4 @@
-import { sha256 } from '../manifest/manifest.js';
+import { matchesRecorded, sameTextIgnoringEol, sha256 } from '../manifest/manifest.js';
 import { buildPlan } from '../plan/buildPlan.js';
 import { fileDiff } from '../plan/diff.js';
 import { display } from '../plan/print.js';
@@ -54,10 +54,10 @@ function describe(plan: Plan, file: PlannedFile, recorded: string | undefined): 
   }
   const template = file.template ?? '';
   if (file.before === undefined) return { path: relative, kind: file.kind, state: 'missing', diff: fileDiff(relative, undefined, template, file.kind) };
-  if (file.before === template) return { path: relative, kind: file.kind, state: 'unchanged' };
+  if (sameTextIgnoringEol(file.before, template)) return { path: relative, kind: file.kind, state: 'unchanged' };
   const diff = fileDiff(relative, file.before, template, file.kind);
   if (recorded === undefined) return { path: relative, kind: file.kind, state: 'not recorded', diff };
-  const edited = sha256(file.before) !== recorded;
+  const edited = !matchesRecorded(file.before, recorded);
   const changed = recorded !== sha256(template);
   const state: FileState = edited && changed ? 'both changed' : edited ? 'edited by you' : 'template changed';
   return { path: relative, kind: file.kind, state, diff };

@@ -80,6 +80,38 @@ export function sha256(text: string): string {
   return createHash('sha256').update(text, 'utf8').digest('hex');
 }
 
+/**
+ * Whether `text` is what was recorded as `hash`, line endings aside: a checkout that turns LF into CRLF
+ * (git's core.autocrlf on Windows) or back is not an edit.
+ */
+export function matchesRecorded(text: string, hash: string): boolean {
+  return sha256(text) === hash || eolVariants(text).some((variant) => sha256(variant) === hash);
+}
+
+/** Equal, line endings aside. */
+export function sameTextIgnoringEol(a: string, b: string): boolean {
+  return a === b || toLf(a) === toLf(b);
+}
+
+/** `text` with the line endings `like` uses throughout; unchanged when `like` mixes them or has none. */
+export function withEolOf(text: string, like: string): string {
+  const crlf = (like.match(/\r\n/g) ?? []).length;
+  const lf = (like.match(/\n/g) ?? []).length;
+  if (lf === 0) return text;
+  if (crlf === lf) return toLf(text).replace(/\n/g, '\r\n');
+  if (crlf === 0) return toLf(text);
+  return text;
+}
+
+function toLf(text: string): string {
+  return text.replace(/\r\n/g, '\n');
+}
+
+function eolVariants(text: string): string[] {
+  const lf = toLf(text);
+  return [lf, lf.replace(/\n/g, '\r\n')].filter((variant) => variant !== text);
+}
+
 export function emptyManifest(): InstalledManifest {
   return { format: FORMAT, components: {} };
 }

@@ -96,6 +96,20 @@ export function formatEnvValue(value: string): string {
   throw new Error(`This value cannot be written to a .env file so that dotenv reads it back unchanged: ${JSON.stringify(value)}`);
 }
 
+/**
+ * The .env text with every value replaced by `<redacted>` (keys, comments and layout kept), for diffs printed
+ * to a terminal or a CI log. Values are found as dotenv finds them, so a multi-line quoted value goes whole.
+ */
+export function redactEnv(source: string): string {
+  const edits: Edit[] = [];
+  for (const occurrence of findOccurrences(source)) {
+    const value = occurrence.raw.trim();
+    if (value === '') continue;
+    edits.push({ offset: occurrence.rawStart + (occurrence.raw.length - occurrence.raw.trimStart().length), length: value.length, text: '<redacted>' });
+  }
+  return applyEdits(source, edits);
+}
+
 function findOccurrences(source: string): Occurrence[] {
   const occurrences: Occurrence[] = [];
   for (const match of source.matchAll(DOTENV_LINE)) {

@@ -51,6 +51,52 @@ export function patchPackageJson(source: string, changes: PackageJsonChanges): P
   return result;
 }
 
+/**
+ * The reverse of patchPackageJson for dependencies: removes `name` from `section` when its range is still
+ * `range`, deleting exactly the text an insertion adds (the property and one separator), so add followed by
+ * remove gives back the original bytes. A section left empty goes too. Returns what was removed and what was
+ * kept because its range was changed.
+ */
+export function removeDependencies(
+  source: string,
+  section: 'dependencies' | 'devDependencies',
+  entries: Record<string, string>,
+): { source: string; removed: string[]; kept: string[] } {
+  const { bom, body } = splitBom(source);
+  let text = body;
+  const removed: string[] = [];
+  const kept: string[] = [];
+  for (const [name, range] of Object.entries(entries)) {
+    const object = findNodeAtLocation(parsePackageJson(text), [section]);
+    const property = object?.type === 'object' ? object.children?.find((child) => child.children?.[0]?.value === name) : undefined;
+    if (!object || !property) continue;
+    if (property.children?.[1]?.value !== range) {
+      kept.push(`${name}@${String(property.children?.[1]?.value)}`);
+      continue;
+    }
+    text = deleteProperty(text, object, property);
+    removed.push(name);
+    const emptied = findNodeAtLocation(parsePackageJson(text), [section]);
+    if (emptied && (emptied.children ?? []).length === 0 && emptied.parent) text = deleteProperty(text, rootOf(emptied), emptied.parent);
+  }
+  return { source: text === body ? source : bom + text, removed, kept };
+}
+
+/**
+ * Deletes one property with the separator an insertion put next to it: the comma and line break before it
+ * (or, for the first of several, the ones after it); an only property takes the object's inner whitespace.
+ */
+function deleteProperty(text: string, object: Node, property: Node): string {
+  const properties = object.children ?? [];
+  const index = properties.indexOf(property);
+  const previous = properties[index - 1];
+  const next = properties[index + 1];
+  const end = property.offset + property.length;
+  if (previous) return text.slice(0, previous.offset + previous.length) + text.slice(end);
+  if (next) return text.slice(0, property.offset) + text.slice(next.offset);
+  return `${text.slice(0, object.offset + 1)}${text.slice(object.offset + object.length - 1)}`;
+}
+
 /** Parses strict JSON (what npm accepts) and returns the root object node, or throws where it breaks. */
 function parsePackageJson(text: string): Node {
   const errors: ParseError[] = [];

@@ -6,10 +6,13 @@ import { readUtf8 } from '../textFile.js';
 import {
   backupRoot,
   basePath,
+  matchesRecorded,
   relativePath,
   sameManifest,
+  sameTextIgnoringEol,
   serializeManifest,
   sha256,
+  withEolOf,
   type InstalledComponent,
   type LoadedManifest,
 } from '../manifest/manifest.js';
@@ -153,7 +156,10 @@ function templateFile(context: TemplateContext, file: ComponentFile): PlannedFil
     }
     return plan('create', template, []);
   }
-  if (before === template) return plan('identical', before, []);
+  // Line endings alone are no difference (a checkout may have converted them): compare, merge and write in
+  // the file's own line endings.
+  if (sameTextIgnoringEol(before, template)) return plan('identical', before, []);
+  const templateHere = withEolOf(template, before);
 
   if (!recorded) {
     if (mode === 'skip-existing') return plan('skip', before, ['your own file (not installed by backternity); kept'], { record: undefined });
@@ -161,35 +167,41 @@ function templateFile(context: TemplateContext, file: ComponentFile): PlannedFil
     return plan('conflict', before, ['your own file (not installed by backternity)'], { ownFile: true, record: undefined });
   }
 
-  const editedByUser = sha256(before) !== recorded.sha256;
+  const editedByUser = !matchesRecorded(before, recorded.sha256);
   const templateChanged = recorded.sha256 !== fresh.sha256;
   if (!editedByUser) {
     if (mode === 'skip-existing') return plan('skip', before, ['template changed; kept as installed (--skip-existing)'], { record: kept });
-    return plan('update', template, ['template changed; you had not edited it']);
+    return plan('update', templateHere, ['template changed; you had not edited it']);
   }
-  if (mode === 'overwrite') return plan('update', template, [`template taken; your version saved to ${backupNote(project, context, relative)}`], backup());
+  if (mode === 'overwrite') return plan('update', templateHere, [`template taken; your version saved to ${backupNote(project, context, relative)}`], backup());
+  // Markers left from an earlier run stay a conflict, whatever else happens to the file in this one.
+  const unresolved = hasConflictMarkers(before) ? 1 : 0;
+  const unresolvedNote = 'still has conflict markers from an earlier run: resolve the <<<<<<< blocks';
   if (!templateChanged) {
-    const markers = hasConflictMarkers(before);
-    return plan('skip', before, [markers ? 'still has conflict markers: resolve the <<<<<<< blocks' : 'your edits kept (the template did not change)'], {
-      conflicts: markers ? 1 : 0,
-    });
+    return plan('skip', before, [unresolved ? unresolvedNote : 'your edits kept (the template did not change)'], { conflicts: unresolved });
   }
-  if (mode === 'skip-existing') return plan('skip', before, ['edited by you, template changed; kept as is (--skip-existing)'], { record: kept });
+  if (mode === 'skip-existing') {
+    return plan('skip', before, [unresolved ? unresolvedNote : 'edited by you, template changed; kept as is (--skip-existing)'], { record: kept, conflicts: unresolved });
+  }
 
   const labels = { ours: `yours (${relative})`, theirs: `${context.component} template ${context.templatesVersion}` };
-  const merged = kept?.base !== undefined ? mergeThreeWay(before, kept.base, template, labels) : mergeWithoutBase(before, template, labels);
-  if (merged.text === before) return plan('skip', before, ['your version already has the template changes']);
+  const base = kept?.base === undefined ? undefined : withEolOf(kept.base, before);
+  const merged = base !== undefined ? mergeThreeWay(before, base, templateHere, labels) : mergeWithoutBase(before, templateHere, labels);
+  if (merged.text === before) return plan('skip', before, [unresolved ? unresolvedNote : 'your version already has the template changes'], { conflicts: unresolved });
+  const conflicts = Math.max(merged.conflicts, hasConflictMarkers(merged.text) ? 1 : 0);
   const notes =
-    merged.conflicts === 0
-      ? ['merged: your edits and the template changes did not overlap']
-      : [`${merged.conflicts} conflict(s) marked with <<<<<<< / >>>>>>>: resolve them${kept?.base === undefined ? ' (no recorded base: every difference is marked)' : ''}`];
-  return plan('conflict', merged.text, notes, { conflicts: merged.conflicts });
+    merged.conflicts > 0
+      ? [`${merged.conflicts} conflict(s) marked with <<<<<<< / >>>>>>>: resolve them${base === undefined ? ' (no recorded base: every difference is marked)' : ''}`]
+      : conflicts > 0
+        ? ['merged the template changes; conflict markers from an earlier run remain: resolve the <<<<<<< blocks']
+        : ['merged: your edits and the template changes did not overlap'];
+  return plan('conflict', merged.text, notes, { conflicts });
 }
 
 /** The recorded base, if its sidecar is still there and still holds what the manifest says. */
 function recordedBase(root: string, component: string, relative: string, expected: string): string | undefined {
   const base = read(basePath(root, component, relative));
-  return base !== undefined && sha256(base) === expected ? base : undefined;
+  return base !== undefined && matchesRecorded(base, expected) ? base : undefined;
 }
 
 function backupNote(project: ProjectInfo, context: TemplateContext, relative: string): string {
@@ -217,11 +229,19 @@ function backupFiles(templates: PlannedFile[]): PlannedFile[] {
     .map((file) => ({ path: file.backup as string, kind: 'backup' as const, action: 'create' as const, before: undefined, after: file.before as string, notes: [] }));
 }
 
-/** The recorded bases (sidecars) for the next three-way merge: the component's version of each file. */
+/**
+ * The recorded bases (sidecars) for the next three-way merge: the component's version of each file. One that
+ * differs only in line endings (a checkout converted it with the rest) is left as it is.
+ */
 function baseFiles(project: ProjectInfo, component: string, templates: PlannedFile[]): PlannedFile[] {
   return templates
     .filter((file) => file.record?.base !== undefined)
-    .map((file) => patched(basePath(project.root, component, relativePath(project.root, file.path)), 'base', file.record?.base as string, []));
+    .map((file) => {
+      const sidecar = basePath(project.root, component, relativePath(project.root, file.path));
+      const base = file.record?.base as string;
+      const existing = read(sidecar);
+      return patched(sidecar, 'base', existing !== undefined && sameTextIgnoringEol(existing, base) ? existing : base, []);
+    });
 }
 
 function manifestFile(loaded: LoadedManifest, component: string, installed: InstalledComponent): PlannedFile {

@@ -1,4 +1,5 @@
 import { createTwoFilesPatch } from 'diff';
+import { redactEnv } from '../patch/env.js';
 import { display } from './print.js';
 import { writesFile, type Plan, type PlannedFile } from './types.js';
 
@@ -14,24 +15,18 @@ export function planDiffs(plan: Plan): Array<{ path: string; diff: string }> {
 
 /** One file's diff; `undefined` on a side means the file does not exist there. */
 export function fileDiff(name: string, before: string | undefined, after: string | undefined, kind: PlannedFile['kind']): string {
+  // .env holds secrets (ours and the user's): a diff printed to a terminal or a CI log shows which keys
+  // change, never their values.
+  const shown = (text: string | undefined) => (text !== undefined && kind === 'env' ? redactEnv(text) : (text ?? ''));
   const patch = createTwoFilesPatch(
     before === undefined ? '/dev/null' : `a/${name}`,
     after === undefined ? '/dev/null' : `b/${name}`,
-    before ?? '',
-    after ?? '',
+    shown(before),
+    shown(after),
     undefined,
     undefined,
     { context: 3 },
   );
   // Drop the `===` banner line the library puts first; keep the ---/+++ headers git users know.
-  const text = patch.replace(/^=+\r?\n/, '');
-  return kind === 'env' ? redactEnvValues(text) : text;
-}
-
-/**
- * .env holds secrets (ours and the user's); a diff printed to a terminal or a CI log shows which keys change,
- * never their values.
- */
-export function redactEnvValues(diff: string): string {
-  return diff.replace(/^([+\- ][ \t]*(?:export[ \t]+)?[\w.-]+[ \t]*[=:])(?!=).*$/gm, (_line, head: string) => `${head}<redacted>`);
+  return patch.replace(/^=+\r?\n/, '');
 }

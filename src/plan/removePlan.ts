@@ -1,9 +1,9 @@
 import path from 'node:path';
-import { applyEdits, modify, parseTree, findNodeAtLocation } from 'jsonc-parser';
 import type { ComponentManifest } from '../components/types.js';
 import { CliError } from '../errors.js';
-import { basePath, serializeManifest, sha256, type InstalledComponent, type LoadedManifest } from '../manifest/manifest.js';
+import { basePath, matchesRecorded, serializeManifest, type InstalledComponent, type LoadedManifest } from '../manifest/manifest.js';
 import { formatEnvValue, type EnvEntry } from '../patch/env.js';
+import { removeDependencies } from '../patch/packageJson.js';
 import { commentLines, detectEol } from '../patch/text.js';
 import { unpatchServerEntry } from '../patch/unpatchEntry.js';
 import type { ProjectInfo } from '../project/types.js';
@@ -34,7 +34,7 @@ export async function buildRemovePlan(
     const file = path.join(project.root, ...relative.split('/'));
     const before = read(file);
     if (before === undefined) continue;
-    const edited = sha256(before) !== recorded.sha256;
+    const edited = !matchesRecorded(before, recorded.sha256);
     if (!edited || (await options.removeEdited(relative))) {
       files.push({ path: file, kind: 'template', action: 'remove', before, after: '', notes: edited ? ['edited by you; removed as you chose'] : [] });
     } else {
@@ -101,19 +101,11 @@ function packageJsonRemoval(project: ProjectInfo, record: InstalledComponent): P
   let text = before;
   const removed: string[] = [];
   const kept: string[] = [];
-  const eol = detectEol(before);
   for (const section of ['dependencies', 'devDependencies'] as const) {
-    for (const [name, range] of Object.entries(record[section])) {
-      const root = parseTree(text);
-      const node = root && findNodeAtLocation(root, [section, name]);
-      if (!node) continue;
-      if (node.value !== range) {
-        kept.push(`${name}@${String(node.value)}`);
-        continue;
-      }
-      text = applyEdits(text, modify(text, [section, name], undefined, { formattingOptions: { insertSpaces: true, tabSize: 2, eol } }));
-      removed.push(name);
-    }
+    const result = removeDependencies(text, section, record[section]);
+    text = result.source;
+    removed.push(...result.removed);
+    kept.push(...result.kept);
   }
   const notes = [...(removed.length ? [`remove ${removed.join(', ')}`] : []), ...(kept.length ? [`kept (range changed by you): ${kept.join(', ')}`] : [])];
   return { ...patched(project.packageJsonPath, 'package-json', text, notes), notes };

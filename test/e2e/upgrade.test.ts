@@ -53,14 +53,14 @@ function replaceFirstLine(text: string, line: string): string {
 describe('upgrading an installed component keeps every line the user wrote', () => {
   let box: Box;
   let originalEntry: string;
-  let originalPackage: unknown;
+  let originalPackage: string;
   let versionA: string;
   let upgrade: ReturnType<typeof run>;
 
   beforeAll(() => {
     box = setup();
     originalEntry = read(box, ENTRY);
-    originalPackage = JSON.parse(read(box, 'package.json'));
+    originalPackage = read(box, 'package.json');
     const first = run(box, [...ADD, '--db', 'pglite']);
     expect(first.stderr).toBe('');
     expect(first.code).toBe(0);
@@ -214,11 +214,86 @@ describe('upgrading an installed component keeps every line the user wrote', () 
     expect(fs.existsSync(path.join(box.dir, 'src/utils'))).toBe(false);
     expect(read(box, 'src/services/password.ts')).toContain('// edited by me');
     expect(read(box, ENTRY)).toBe(originalEntry);
-    expect(JSON.parse(read(box, 'package.json'))).toEqual(originalPackage);
+    expect(read(box, 'package.json')).toBe(originalPackage); // byte for byte
     expect(fs.existsSync(path.join(box.dir, 'backternity.json'))).toBe(false);
     expect(fs.existsSync(path.join(box.dir, '.backternity/base'))).toBe(false);
     expect(read(box, '.env')).toMatch(/^JWT_SECRET=/m);
     expect(fs.existsSync(path.join(box.dir, '.env.example'))).toBe(false);
+  });
+});
+
+describe('conflict markers left from an earlier run', () => {
+  let box: Box;
+  beforeAll(() => {
+    box = setup();
+    expect(run(box, [...ADD, '--db', 'pglite']).code).toBe(0);
+    write(box, 'src/config/auth.ts', replaceFirstLine(read(box, 'src/config/auth.ts'), "import { createSecretKey, type KeyObject } from 'node:crypto'; // mine"));
+    editTemplate(box, 'config/auth.ts', (text) => replaceFirstLine(text, "import { createSecretKey, type KeyObject } from 'node:crypto'; // v2"));
+    expect(run(box, ADD).code).toBe(3);
+    // Version C changes the same file far from the markers the user has not resolved yet.
+    editTemplate(box, 'config/auth.ts', (text) => `${text}\n// v3: config\n`);
+  });
+  afterAll(() => box?.cleanup());
+
+  it('--skip-existing and --dry-run still exit 3 while they remain', () => {
+    for (const flag of ['--skip-existing', '--dry-run']) {
+      const result = run(box, [...ADD, flag]);
+      expect(result.stdout).toMatch(/conflict markers from an earlier run/);
+      expect(result.code, flag).toBe(3);
+    }
+  });
+
+  it('a clean merge of new template changes keeps them, says so and exits 3', () => {
+    const result = run(box, ADD);
+    expect(result.code).toBe(3);
+    expect(result.stdout).toMatch(/conflict\s+src\/config\/auth\.ts\s+merged the template changes; conflict markers from an earlier run remain/);
+    const config = read(box, 'src/config/auth.ts');
+    expect(config).toMatch(/^<<<<<<< yours/m);
+    expect(config).toContain('// v3: config');
+    expect(JSON.parse(run(box, [...ADD, '--json', '--dry-run']).stdout)).toMatchObject({ exitCode: 3, conflicts: ['src/config/auth.ts'] });
+  });
+});
+
+describe('a checkout that changed the line endings (git core.autocrlf)', () => {
+  let box: Box;
+  const toCrlf = (file: string) => {
+    const full = path.join(box.dir, file);
+    fs.writeFileSync(full, fs.readFileSync(full, 'utf8').replace(/\r?\n/g, '\r\n'));
+  };
+  beforeAll(() => {
+    box = setup();
+    expect(run(box, [...ADD, '--db', 'pglite']).code).toBe(0);
+    const files = Object.keys(manifest(box).components['auth-jwt'].files);
+    for (const file of files) toCrlf(file);
+    for (const file of files) toCrlf(`.backternity/base/auth-jwt/${file}.base`);
+  });
+  afterAll(() => box?.cleanup());
+
+  it('is not an edit: a re-run changes nothing and diff sees no difference', () => {
+    const before = snapshotTree(box.dir);
+    const again = run(box, ADD);
+    expect(again.code).toBe(0);
+    expect(again.stdout).toMatch(/Nothing to change/);
+    expect(snapshotTree(box.dir)).toEqual(before);
+    const diff = run(box, ['diff', 'auth-jwt']);
+    expect(diff.stdout).not.toMatch(/edited by you/);
+  });
+
+  it('an upgrade updates untouched files and merges edited ones cleanly, in CRLF', () => {
+    write(box, 'src/routes/auth.ts', `// my own note at the top\r\n${read(box, 'src/routes/auth.ts')}`);
+    editTemplate(box, 'routes/auth.ts', (text) => `${text}\n// v2: routes\n`);
+    editTemplate(box, 'utils/response.ts', (text) => `${text}\n// v2: response helpers\n`);
+    const result = run(box, ADD);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/update\s+src\/utils\/response\.ts/);
+    expect(result.stdout).toMatch(/merged\s+src\/routes\/auth\.ts/);
+    for (const file of ['src/utils/response.ts', 'src/routes/auth.ts']) {
+      const text = read(box, file);
+      expect(text).toMatch(/\/\/ v2: /);
+      expect(text, file).not.toMatch(/[^\r]\n/);
+      expect(text).not.toMatch(/^<<<<<<< /m);
+    }
+    expect(read(box, 'src/routes/auth.ts').startsWith('// my own note at the top\r\n')).toBe(true);
   });
 });
 

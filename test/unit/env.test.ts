@@ -1,6 +1,6 @@
 import { parse } from 'dotenv';
 import { describe, expect, it } from 'vitest';
-import { formatEnvValue, generateJwtSecret, patchEnv, type EnvEntry } from '../../src/patch/env.js';
+import { formatEnvValue, generateJwtSecret, patchEnv, redactEnv, type EnvEntry } from '../../src/patch/env.js';
 
 const SECRET: EnvEntry = { key: 'JWT_SECRET', value: 's3cret', comment: 'HMAC key' };
 const TTL: EnvEntry = { key: 'JWT_TTL', value: '15m' };
@@ -199,5 +199,37 @@ describe('generateJwtSecret', () => {
     expect(Buffer.from(secret, 'base64url')).toHaveLength(48);
     expect(formatEnvValue(secret)).toBe(secret);
     expect(generateJwtSecret()).not.toBe(secret);
+  });
+});
+
+describe('redactEnv', () => {
+  it('replaces every value, multi-line quoted ones whole, and keeps keys, comments and layout', () => {
+    const source = [
+      '# database',
+      'DATABASE_URL=postgres://u:pw@host/db # prod',
+      'export TOKEN = "abc"',
+      'EMPTY=',
+      'PRIVATE_KEY="-----BEGIN KEY-----',
+      'SECRETLINE1',
+      'SECRETLINE2',
+      '-----END KEY-----"',
+      "SINGLE='x y'",
+      'YAML_STYLE: value',
+      '',
+    ].join('\r\n');
+    const redacted = redactEnv(source);
+    expect(redacted).toBe(
+      [
+        '# database',
+        'DATABASE_URL=<redacted> # prod',
+        'export TOKEN = <redacted>',
+        'EMPTY=',
+        'PRIVATE_KEY=<redacted>',
+        'SINGLE=<redacted>',
+        'YAML_STYLE: <redacted>',
+        '',
+      ].join('\r\n'),
+    );
+    expect(Object.keys(parse(redacted))).toEqual(Object.keys(parse(source)));
   });
 });

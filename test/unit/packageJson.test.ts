@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { patchPackageJson, type PackageJsonChanges } from '../../src/patch/packageJson.js';
+import { patchPackageJson, removeDependencies, type PackageJsonChanges } from '../../src/patch/packageJson.js';
 
 /** Builds a package.json text from lines, with the given indent unit and EOL, like an editor would. */
 function pkg(lines: string[], options: { indent?: string; eol?: string; finalNewline?: boolean } = {}): string {
@@ -196,5 +196,48 @@ describe('patchPackageJson: invalid JSON', () => {
 
   it('rejects a top level that is not an object', () => {
     expect(() => patchPackageJson('[]', {})).toThrow(/top level must be a JSON object/);
+  });
+});
+
+describe('removeDependencies: the reverse of patchPackageJson', () => {
+  const added = { dependencies: { bcryptjs: '^3.0.3', jsonwebtoken: '^9.0.3', zod: '^4.1.0' }, devDependencies: { '@types/jsonwebtoken': '^9.0.10' } };
+  const removeAll = (text: string) => {
+    const dependencies = removeDependencies(text, 'dependencies', added.dependencies);
+    return removeDependencies(dependencies.source, 'devDependencies', added.devDependencies).source;
+  };
+
+  it.each([
+    ['2 spaces, LF', '  ', '\n', true],
+    ['4 spaces, LF, no final newline', '    ', '\n', false],
+    ['tabs, CRLF', '\t', '\r\n', true],
+    ['tabs, CRLF, no final newline', '\t', '\r\n', false],
+  ])('add then remove gives back the original bytes (%s)', (_name, indent, eol, finalNewline) => {
+    const original = pkg(['{', '~"name": "app",', '~"dependencies": {', '~~"cors": "^2.8.5",', '~~"express": "^5.1.0"', '~}', '}'], { indent, eol, finalNewline });
+    const patched = patchPackageJson(original, added).source;
+    expect(patched).not.toBe(original);
+    expect(removeAll(patched)).toBe(original);
+  });
+
+  it('gives back a minified file and one without any dependency section', () => {
+    for (const original of ['{"name":"app","dependencies":{"express":"^5.1.0"}}', '{\n  "name": "app"\n}\n']) {
+      expect(removeAll(patchPackageJson(original, added).source)).toBe(original);
+    }
+  });
+
+  it('keeps a dependency whose range the user changed, and says so', () => {
+    const text = '{\n  "dependencies": {\n    "express": "^5.1.0",\n    "zod": "^4.2.0"\n  }\n}\n';
+    const result = removeDependencies(text, 'dependencies', { zod: '^4.1.0' });
+    expect(result).toEqual({ source: text, removed: [], kept: ['zod@^4.2.0'] });
+  });
+
+  it('removes the first of several and the only one, without touching the neighbours', () => {
+    const text = '{\n  "dependencies": {\n    "a" :  "1",\n    "b": "2",\n    "c":"3"\n  }\n}\n';
+    expect(removeDependencies(text, 'dependencies', { a: '1' }).source).toBe('{\n  "dependencies": {\n    "b": "2",\n    "c":"3"\n  }\n}\n');
+    expect(removeDependencies(text, 'dependencies', { a: '1', b: '2', c: '3' }).source).toBe('{}\n');
+  });
+
+  it('keeps a byte order mark', () => {
+    const original = '\uFEFF{\n  "dependencies": {\n    "express": "^5.1.0"\n  }\n}\n';
+    expect(removeAll(patchPackageJson(original, added).source)).toBe(original);
   });
 });
