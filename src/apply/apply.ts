@@ -91,6 +91,27 @@ export function applyFiles(files: PlannedFile[]): Journal {
   return journal;
 }
 
+/** Files outside the plan that a step may change (lockfiles during an install), as bytes; undefined: absent. */
+export type Snapshot = Array<{ path: string; bytes: Buffer | undefined }>;
+
+export function snapshotFiles(files: string[]): Snapshot {
+  return files.map((file) => ({ path: file, bytes: fs.existsSync(file) ? fs.readFileSync(file) : undefined }));
+}
+
+/** Puts snapshotted files back as they were (deleting the ones that did not exist). Never throws. */
+export function restoreSnapshot(snapshot: Snapshot): string[] {
+  const problems: string[] = [];
+  for (const { path: file, bytes } of snapshot) {
+    try {
+      if (bytes === undefined) fs.rmSync(file, { force: true });
+      else if (!fs.existsSync(file) || !fs.readFileSync(file).equals(bytes)) fs.writeFileSync(file, bytes);
+    } catch (error) {
+      problems.push(`${file}: ${(error as Error).message}`);
+    }
+  }
+  return problems;
+}
+
 /** Undoes a journal: restores replaced files, deletes created ones, removes folders the run made. Best effort, never throws. */
 export function rollback(journal: Journal): string[] {
   const problems: string[] = [];

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { getComponent } from '../components/index.js';
 import { isStore, STORES, type Store } from '../components/types.js';
-import { applyFiles, assertWritable, rollback, type Journal } from '../apply/apply.js';
+import { applyFiles, assertWritable, restoreSnapshot, rollback, snapshotFiles, type Journal, type Snapshot } from '../apply/apply.js';
 import { CliError } from '../errors.js';
 import { runInstall } from '../install/install.js';
 import { MANIFEST_FILE, readManifest, type InstalledComponent } from '../manifest/manifest.js';
@@ -12,6 +12,7 @@ import { planToJson } from '../plan/json.js';
 import { display, formatPlan } from '../plan/print.js';
 import { changedFiles, conflictsRemaining, ownFileClashes, type ExistingFileMode, type Plan, type PlannedFile } from '../plan/types.js';
 import { detectProject } from '../project/detect.js';
+import { LOCKFILES } from '../project/packageManager.js';
 import type { ProjectInfo } from '../project/types.js';
 import { isInteractive } from '../ui/interactive.js';
 import { createLogger, type Logger } from '../ui/logger.js';
@@ -158,10 +159,14 @@ async function applyAndInstall(plan: Plan, toWrite: PlannedFile[], logger: Logge
   process.once('SIGINT', onInterrupt);
   process.once('SIGTERM', onInterrupt);
   let journal: Journal | undefined;
+  // The package manager rewrites its lockfile (the workspace root's, for a member): put back on failure too.
+  let lockfiles: Snapshot | undefined;
   try {
     journal = applyFiles(toWrite);
     const hasNewDeps = Object.keys(plan.dependencies.added).length + Object.keys(plan.devDependencies.added).length > 0;
     if (plan.install && !abort.signal.aborted && (hasNewDeps || !hasNodeModules(project))) {
+      const dirs = [project.root, ...(project.workspaceRoot ? [project.workspaceRoot] : [])];
+      lockfiles = snapshotFiles(dirs.flatMap((dir) => LOCKFILES.map(([file]) => path.join(dir, file))));
       const spinner = startSpinner(logger, `Installing dependencies with ${project.packageManager.name}`);
       try {
         await runInstall(project.packageManager.name, project.root, abort.signal);
@@ -173,12 +178,14 @@ async function applyAndInstall(plan: Plan, toWrite: PlannedFile[], logger: Logge
     }
     if (abort.signal.aborted) throw new Error('interrupted');
   } catch (error) {
-    const problems = journal ? rollback(journal) : [];
+    const problems = [...(journal ? rollback(journal) : []), ...(lockfiles ? restoreSnapshot(lockfiles) : [])];
     if (problems.length) logger.error(`Could not restore: ${problems.join('; ')}`);
+    // node_modules is the package manager's to settle; only say so when it may have been touched.
+    const modulesNote = lockfiles ? ` node_modules may hold part of the install: run \`${project.packageManager.name} install\` to settle it.` : '';
     if (abort.signal.aborted) {
-      throw new CliError(`Interrupted: every file this run had changed was restored (${MANIFEST_FILE} included).`, { exitCode: EXIT_INTERRUPTED });
+      throw new CliError(`Interrupted: every file this run had changed was restored (${MANIFEST_FILE} and the lockfile included).${modulesNote}`, { exitCode: EXIT_INTERRUPTED });
     }
-    throw journal ? annotateRollback(error) : error;
+    throw journal ? annotateRollback(error, modulesNote) : error;
   } finally {
     process.off('SIGINT', onInterrupt);
     process.off('SIGTERM', onInterrupt);
@@ -197,7 +204,7 @@ async function chooseStore(
 ): Promise<{ value: Store; reason: string }> {
   if (options.db !== undefined) {
     if (!isStore(options.db)) {
-      throw new CliError(`Unknown --db value "${options.db}".`, { hint: `Use one of: ${STORES.join(', ')}.` });
+      throw new CliError(`Unknown --db value "${options.db}".`, { hint: `Use one of: ${STORES.join(', ')}.`, exitCode: EXIT_USAGE });
     }
     if (installed && installed.options.store !== options.db) {
       throw new CliError(`This app has auth-jwt installed with --db ${installed.options.store} (see ${MANIFEST_FILE}), not ${options.db}.`, {
@@ -284,9 +291,9 @@ function hasNodeModules(project: ProjectInfo): boolean {
   return fs.existsSync(path.join(project.root, 'node_modules'));
 }
 
-function annotateRollback(error: unknown): unknown {
+function annotateRollback(error: unknown, note: string): unknown {
   if (error instanceof CliError) {
-    return new CliError(`${error.message} Every file this run had changed was restored.`, { hint: error.hint, exitCode: error.exitCode });
+    return new CliError(`${error.message} Every file this run had changed was restored.${note}`, { hint: error.hint, exitCode: error.exitCode });
   }
   return error;
 }
@@ -296,7 +303,12 @@ function printNextSteps(plan: Plan, logger: Logger): void {
   const project = plan.project;
   const run = project.packageManager.name === 'npm' ? 'npm run' : project.packageManager.name;
   const scripts = (project.packageJson.scripts ?? {}) as Record<string, unknown>;
-  const start = 'dev' in scripts ? `${run} dev` : 'start' in scripts ? (project.packageManager.name === 'npm' ? 'npm start' : `${run} start`) : 'start your server';
+  const npmStart = project.packageManager.name === 'npm' ? 'npm start' : `${run} start`;
+  // A TypeScript app whose start script runs compiled output must be built first.
+  const startsBuilt = typeof scripts.start === 'string' && project.language === 'ts' && !/\b(tsx|ts-node|ts-node-dev|nodemon|bun)\b|\.[cm]?ts\b/.test(scripts.start);
+  const start =
+    'dev' in scripts ? `${run} dev` : 'start' in scripts ? (startsBuilt && 'build' in scripts ? `${run} build && ${npmStart}` : npmStart) : 'start your server';
+  const port = project.port ?? 3000;
   const fromDir = project.entry ? path.dirname(project.entry.path) : project.srcDir;
   let middleware = path.relative(fromDir, path.join(project.srcDir, 'middleware', 'auth')).split(path.sep).join('/');
   if (!middleware.startsWith('.')) middleware = `./${middleware}`;
@@ -312,7 +324,7 @@ function printNextSteps(plan: Plan, logger: Logger): void {
     ...(plan.install ? [] : [`Install the dependencies: ${colors.cyan(`${project.packageManager.name} install`)}`]),
     storeNote,
     `Start the app: ${colors.cyan(start)}`,
-    `Try it: ${colors.cyan(`curl -X POST http://localhost:3000/api/auth/register -H 'Content-Type: application/json' -d '{"email":"you@example.com","password":"a long passphrase"}'`)}`,
+    `Try it: ${colors.cyan(`curl -X POST http://localhost:${port}/api/auth/register -H 'Content-Type: application/json' -d '{"email":"you@example.com","password":"a long passphrase"}'`)}`,
     `Protect your own routes: ${colors.cyan(
       project.sourceSyntax === 'require'
         ? `const { validateAuth } = require('${middleware}');`

@@ -9,6 +9,7 @@ export function getComponent(name: string): Component {
   if (!component) {
     throw new CliError(`Unknown component "${name}".`, {
       hint: `Available: ${COMPONENTS.map((c) => c.name).join(', ')}. Run \`backternity list\` for descriptions.`,
+      exitCode: 2, // a usage error, like an unknown option
     });
   }
   return component;

@@ -36,7 +36,7 @@ export function detectProject(cwd: string, env: NodeJS.ProcessEnv = process.env,
   const tsconfigPath = fs.existsSync(path.join(root, 'tsconfig.json')) ? path.join(root, 'tsconfig.json') : undefined;
   const tsOptions = tsconfigPath ? readTsOptions(tsconfigPath) : undefined;
 
-  const { entry, entryProblem, entrySource } = findServerEntry(root, packageJson, tsOptions !== undefined);
+  const { entry, entryProblem, entrySource } = findServerEntry(root, packageJson, tsOptions);
   const language = entry ? (/\.(c|m)?ts$/.test(entry.path) ? 'ts' : 'js') : tsOptions ? 'ts' : 'js';
   const moduleSystem = detectModuleSystem(packageJson, language === 'ts' ? tsOptions : undefined, entry?.path);
   const entryAst = entry && entrySource !== undefined ? safeParse(entrySource, entry.path) : undefined;
@@ -62,7 +62,31 @@ export function detectProject(cwd: string, env: NodeJS.ProcessEnv = process.env,
     style: detectStyle(entrySource, entryAst, { root, file: entry?.path ?? path.join(root, `index${outputExtension}`) }),
     dependencies,
     tsconfigPath,
+    port: detectPort(root, [entry?.path, ...scriptCandidates(root, packageJson, tsOptions !== undefined), ...conventionalCandidates(root)]),
   };
+}
+
+/**
+ * PORT from .env, else the default the code falls back to (`process.env.PORT ?? 4000`, `listen(4000)`) in the
+ * entry or the files the start scripts run. Only used to print a working curl line, so a plain text search.
+ */
+function detectPort(root: string, files: Array<string | undefined>): number | undefined {
+  const fromEnv = readText(path.join(root, '.env'))?.match(/^\s*(?:export\s+)?PORT\s*=\s*['"]?(\d{2,5})\b/m)?.[1];
+  if (fromEnv) return Number(fromEnv);
+  for (const file of unique(files.filter((file): file is string => file !== undefined))) {
+    const text = readText(file);
+    const found = text?.match(/\bPORT\b['"\]]*\s*\)?\s*(?:\|\||\?\?)\s*['"]?(\d{2,5})\b/)?.[1] ?? text?.match(/\.listen\(\s*(\d{2,5})\b/)?.[1];
+    if (found) return Number(found);
+  }
+  return undefined;
+}
+
+function readText(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return undefined;
+  }
 }
 
 interface ExpressPackage {
@@ -155,14 +179,18 @@ function readPackageJson(file: string): PackageJson {
  * The file that calls `express()`. Candidates, in order: what package.json `main` and the start/dev scripts
  * run (mapping dist/*.js back to src/*.ts), then server/app/index/main under src/ and the root. Each is
  * confirmed by content; a candidate that does not create the app itself (bin/www, an index.ts that imports
- * app.ts) is followed one import deep.
+ * app.ts) is followed one import deep. In a TypeScript app, compiled output (the outDir, dist/, build/, out/)
+ * is never a candidate: once the app has been built it holds an `express()` call too, but it is not the
+ * file the user edits, and the next build would overwrite the patch.
  */
 function findServerEntry(
   root: string,
   packageJson: PackageJson,
-  isTypeScript: boolean,
+  tsOptions: TsOptions | undefined,
 ): { entry: ServerEntry | undefined; entryProblem: string | undefined; entrySource: string | undefined } {
-  const candidates = unique([...scriptCandidates(root, packageJson, isTypeScript), ...conventionalCandidates(root)]);
+  const isTypeScript = tsOptions !== undefined;
+  const compiled = (file: string) => isTypeScript && isBuildOutput(root, file, tsOptions.outDir);
+  const candidates = unique([...scriptCandidates(root, packageJson, isTypeScript), ...conventionalCandidates(root)]).filter((file) => !compiled(file));
   const followed: string[] = [];
   const unparsable: string[] = [];
   for (const file of candidates) {
@@ -172,7 +200,7 @@ function findServerEntry(
     const ast = safeParse(source, file);
     if (ast) for (const specifier of relativeSpecifiers(ast)) followed.push(...resolveLocal(path.dirname(file), specifier));
   }
-  for (const file of unique(followed)) {
+  for (const file of unique(followed).filter((file) => !compiled(file))) {
     const hit = inspect(file);
     if (hit) return hit;
   }
@@ -197,6 +225,16 @@ function findServerEntry(
     if (!app) return undefined;
     return { entry: { path: file, appVariable: app.appVariable }, entryProblem: undefined, entrySource: source };
   }
+}
+
+/** A JavaScript file tsc wrote: under the outDir, or under dist/, build/ or out/ at the root. */
+function isBuildOutput(root: string, file: string, outDir: string | undefined): boolean {
+  if (!/\.(c|m)?js$/.test(file)) return false;
+  const inside = (dir: string) => {
+    const relative = path.relative(dir, file);
+    return relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
+  };
+  return (outDir !== undefined && inside(outDir)) || ['dist', 'build', 'out'].some((dir) => inside(path.join(root, dir)));
 }
 
 function scriptCandidates(root: string, packageJson: PackageJson, isTypeScript: boolean): string[] {

@@ -4,7 +4,7 @@ import { CliError } from '../errors.js';
 import type { PackageManagerName } from './types.js';
 import { readJsonFile } from '../textFile.js';
 
-const LOCKFILES: Array<[file: string, manager: PackageManagerName]> = [
+export const LOCKFILES: Array<[file: string, manager: PackageManagerName]> = [
   ['pnpm-lock.yaml', 'pnpm'],
   ['yarn.lock', 'yarn'],
   ['bun.lock', 'bun'],
@@ -62,7 +62,7 @@ function readPackageManagerField(file: string): PackageManagerName | undefined {
  */
 export function resolvePackageManager(root: string, requested: string): { name: PackageManagerName; reason: string } {
   if (!isPackageManagerName(requested)) {
-    throw new CliError(`Unknown --package-manager value "${requested}".`, { hint: `Use one of: ${NAMES.join(', ')}.` });
+    throw new CliError(`Unknown --package-manager value "${requested}".`, { hint: `Use one of: ${NAMES.join(', ')}.`, exitCode: 2 });
   }
   for (let dir = root; ; dir = path.dirname(dir)) {
     const field = readPackageManagerField(path.join(dir, 'package.json'));

@@ -11,6 +11,8 @@ export interface TsOptions {
   esModuleInterop: boolean | undefined;
   paths: Record<string, string[]> | undefined;
   rootDir: string | undefined;
+  /** Absolute: where tsc writes the compiled files (relative to the tsconfig that set it, as tsc reads it). */
+  outDir: string | undefined;
   /** TypeScript 5.7+: relative imports are written with `.ts` and rewritten to `.js` on emit. */
   rewriteRelativeImportExtensions: boolean | undefined;
 }
@@ -31,6 +33,7 @@ export function readTsOptions(tsconfigPath: string): TsOptions {
     esModuleInterop: typeof merged.esModuleInterop === 'boolean' ? merged.esModuleInterop : undefined,
     paths: isRecord(merged.paths) ? (merged.paths as Record<string, string[]>) : undefined,
     rootDir: typeof merged.rootDir === 'string' ? merged.rootDir : undefined,
+    outDir: typeof merged[OUT_DIR] === 'string' ? merged[OUT_DIR] : undefined,
     rewriteRelativeImportExtensions: typeof merged.rewriteRelativeImportExtensions === 'boolean' ? merged.rewriteRelativeImportExtensions : undefined,
   };
 }
@@ -45,8 +48,13 @@ function collect(file: string, seen: Set<string>): Record<string, unknown> {
     const resolved = resolveExtends(base, path.dirname(file));
     if (resolved) options = { ...options, ...collect(resolved, seen) };
   }
-  return { ...options, ...(raw.compilerOptions ?? {}) };
+  const own = { ...(raw.compilerOptions ?? {}) };
+  if (typeof own.outDir === 'string') own[OUT_DIR] = path.resolve(path.dirname(file), own.outDir);
+  return { ...options, ...own };
 }
+
+/** outDir resolved against the file that declared it (an `extends` base may sit in another folder). */
+const OUT_DIR = '\0outDirAbsolute';
 
 function readJsonc(file: string): RawTsconfig {
   const errors: ParseError[] = [];

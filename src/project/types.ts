@@ -58,4 +58,6 @@ export interface ProjectInfo {
   dependencies: Record<string, string>;
   /** Path of the tsconfig that applies, if any. */
   tsconfigPath: string | undefined;
+  /** The port the app listens on when started as it is (PORT in .env, else the code's default), for next steps. */
+  port: number | undefined;
 }

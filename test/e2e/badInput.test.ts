@@ -54,7 +54,7 @@ describe('bad input leaves the project untouched and says what to do', () => {
     const dir = sandbox();
     const before = snapshotTree(dir);
     const result = runCli(['add', 'auth-magic', '--yes'], { cwd: dir });
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Unknown component "auth-magic"/);
     expect(result.stderr).toMatch(/auth-jwt/);
     expect(snapshotTree(dir)).toEqual(before);
@@ -64,7 +64,7 @@ describe('bad input leaves the project untouched and says what to do', () => {
     const dir = sandbox();
     const before = snapshotTree(dir);
     const result = runCli(['add', 'auth-jwt', '--yes', '--db', 'oracle'], { cwd: dir });
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toMatch(/Unknown --db value "oracle"/);
     expect(result.stderr).toMatch(/mongodb, postgres, pglite/);
     expect(snapshotTree(dir)).toEqual(before);
@@ -164,13 +164,15 @@ describe('bad input leaves the project untouched and says what to do', () => {
     expect(snapshotTree(dir)).toEqual(before);
   });
 
-  it('a failed install restores every file the run had changed', () => {
+  it('a failed install restores every file the run had changed, the lockfile included', () => {
     const dir = sandbox();
-    const before = snapshotTree(dir);
     // An empty PATH apart from node: the package manager cannot be found, so the install step fails.
     const binDir = fs.mkdtempSync(path.join(os.tmpdir(), 'backternity-bin-'));
     cleanups.push(() => fs.rmSync(binDir, { recursive: true, force: true }));
-    fs.writeFileSync(path.join(binDir, 'npm'), '#!/bin/sh\necho "npm ERR! network unreachable" >&2\nexit 1\n', { mode: 0o755 });
+    // It gets as far as rewriting the lockfile the app already has, then fails.
+    fs.writeFileSync(path.join(dir, 'package-lock.json'), '{"lockfileVersion": 3}\n');
+    const before = snapshotTree(dir);
+    fs.writeFileSync(path.join(binDir, 'npm'), '#!/bin/sh\necho \'{"half": "written"}\' > package-lock.json\necho "npm ERR! network unreachable" >&2\nexit 1\n', { mode: 0o755 });
     const result = runCli(['add', 'auth-jwt', '--yes', '--db', 'pglite'], {
       cwd: dir,
       env: { PATH: `${binDir}${path.delimiter}${process.env.PATH}` },

@@ -335,9 +335,14 @@ describe('Ctrl-C during the install', () => {
   let bin: string;
   beforeAll(() => {
     box = setup();
-    // A package manager that signals it started, then hangs until it is stopped.
+    // A package manager that writes a lockfile, signals it started, hangs until stopped, and still writes the
+    // lockfile once more while it exits: the rollback must wait for it and undo both.
     bin = fs.mkdtempSync(path.join(os.tmpdir(), 'backternity-bin-'));
-    fs.writeFileSync(path.join(bin, 'npm'), `#!/bin/sh\ntouch "${path.join(bin, 'started')}"\nexec sleep 60\n`, { mode: 0o755 });
+    fs.writeFileSync(
+      path.join(bin, 'npm'),
+      `#!/bin/sh\necho '{}' > package-lock.json\ntrap 'sleep 0.3; echo late > package-lock.json; exit 143' TERM\ntouch "${path.join(bin, 'started')}"\nsleep 60 &\nwait\n`,
+      { mode: 0o755 },
+    );
   });
   afterAll(() => {
     box?.cleanup();
@@ -359,6 +364,7 @@ describe('Ctrl-C during the install', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(stderr).toMatch(/Interrupted: every file this run had changed was restored/);
-    expect(snapshotTree(box.dir)).toEqual(before);
+    expect(stderr).toMatch(/node_modules may hold part of the install: run `npm install`/);
+    expect(snapshotTree(box.dir)).toEqual(before); // no package-lock.json, early or late
   });
 });

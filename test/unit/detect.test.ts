@@ -30,7 +30,7 @@ const FIXTURES: Array<{ fixture: string; express4?: boolean; expected: Expected 
     expected: {
       language: 'ts', moduleSystem: 'esm', sourceSyntax: 'import', importExtension: '.js', outputExtension: '.ts', esModuleInterop: true,
       topLevelAwait: true, srcDir: 'src', entry: 'src/server.ts', entryProblem: undefined, expressMajor: 5,
-      packageManager: NPM_DEFAULT, style: LF_2_SINGLE_SEMI, tsconfig: true,
+      packageManager: NPM_DEFAULT, style: LF_2_SINGLE_SEMI, tsconfig: true, port: 3000,
     },
   },
   {
@@ -38,7 +38,7 @@ const FIXTURES: Array<{ fixture: string; express4?: boolean; expected: Expected 
     expected: {
       language: 'ts', moduleSystem: 'cjs', sourceSyntax: 'import', importExtension: '', outputExtension: '.ts', esModuleInterop: true,
       topLevelAwait: false, srcDir: 'src', entry: 'src/app.ts', entryProblem: undefined, expressMajor: 5,
-      packageManager: NPM_DEFAULT, style: { eol: '\n', indent: '  ', quote: '"', semicolons: false }, tsconfig: true,
+      packageManager: NPM_DEFAULT, style: { eol: '\n', indent: '  ', quote: '"', semicolons: false }, tsconfig: true, port: 4000,
     },
   },
   {
@@ -46,7 +46,7 @@ const FIXTURES: Array<{ fixture: string; express4?: boolean; expected: Expected 
     expected: {
       language: 'ts', moduleSystem: 'cjs', sourceSyntax: 'import', importExtension: '', outputExtension: '.ts', esModuleInterop: false,
       topLevelAwait: false, srcDir: 'src', entry: 'src/server.ts', entryProblem: undefined, expressMajor: 5,
-      packageManager: NPM_DEFAULT, style: LF_2_SINGLE_SEMI, tsconfig: true,
+      packageManager: NPM_DEFAULT, style: LF_2_SINGLE_SEMI, tsconfig: true, port: 5000,
     },
   },
   {
@@ -55,7 +55,7 @@ const FIXTURES: Array<{ fixture: string; express4?: boolean; expected: Expected 
     expected: {
       language: 'ts', moduleSystem: 'esm', sourceSyntax: 'import', importExtension: '.ts', outputExtension: '.ts', esModuleInterop: true,
       topLevelAwait: true, srcDir: 'src', entry: 'src/main.ts', entryProblem: undefined, expressMajor: 5,
-      packageManager: NPM_DEFAULT, style: LF_2_SINGLE_SEMI, tsconfig: true,
+      packageManager: NPM_DEFAULT, style: LF_2_SINGLE_SEMI, tsconfig: true, port: 3000,
     },
   },
   {
@@ -63,7 +63,7 @@ const FIXTURES: Array<{ fixture: string; express4?: boolean; expected: Expected 
     expected: {
       language: 'ts', moduleSystem: 'cjs', sourceSyntax: 'import', importExtension: '', outputExtension: '.ts', esModuleInterop: true,
       topLevelAwait: false, srcDir: 'src', entry: 'src/app.ts', entryProblem: undefined, expressMajor: 5,
-      packageManager: { name: 'pnpm', reason: 'packageManager field in package.json' }, style: LF_2_SINGLE_SEMI, tsconfig: true,
+      packageManager: { name: 'pnpm', reason: 'packageManager field in package.json' }, style: LF_2_SINGLE_SEMI, tsconfig: true, port: 3000,
     },
   },
   {
@@ -73,7 +73,7 @@ const FIXTURES: Array<{ fixture: string; express4?: boolean; expected: Expected 
       language: 'ts', moduleSystem: 'cjs', sourceSyntax: 'import', importExtension: '', outputExtension: '.ts', esModuleInterop: true,
       topLevelAwait: false, srcDir: '.', entry: 'server.ts', entryProblem: undefined, expressMajor: 4,
       packageManager: { name: 'npm', reason: 'package-lock.json found' },
-      style: { eol: '\r\n', indent: '\t', quote: "'", semicolons: true }, tsconfig: true,
+      style: { eol: '\r\n', indent: '\t', quote: "'", semicolons: true }, tsconfig: true, port: 3000,
     },
   },
   {
@@ -82,7 +82,7 @@ const FIXTURES: Array<{ fixture: string; express4?: boolean; expected: Expected 
     expected: {
       language: 'js', moduleSystem: 'cjs', sourceSyntax: 'require', importExtension: '', outputExtension: '.js', esModuleInterop: true,
       topLevelAwait: false, srcDir: '.', entry: 'app.js', entryProblem: undefined, expressMajor: 4,
-      packageManager: { name: 'yarn', reason: 'yarn.lock found' }, style: LF_2_SINGLE_SEMI, tsconfig: false,
+      packageManager: { name: 'yarn', reason: 'yarn.lock found' }, style: LF_2_SINGLE_SEMI, tsconfig: false, port: 3000,
     },
   },
   {
@@ -92,7 +92,7 @@ const FIXTURES: Array<{ fixture: string; express4?: boolean; expected: Expected 
       topLevelAwait: true, srcDir: 'src', entry: 'src/server.js', entryProblem: undefined, expressMajor: 5,
       packageManager: { name: 'bun', reason: 'bun.lock found' },
       // From .prettierrc (YAML): no semicolons, double quotes, four spaces.
-      style: { eol: '\n', indent: '    ', quote: '"', semicolons: false }, tsconfig: false,
+      style: { eol: '\n', indent: '    ', quote: '"', semicolons: false }, tsconfig: false, port: 3000,
     },
   },
   {
@@ -102,7 +102,7 @@ const FIXTURES: Array<{ fixture: string; express4?: boolean; expected: Expected 
       language: 'js', moduleSystem: 'cjs', sourceSyntax: 'require', importExtension: '', outputExtension: '.js', esModuleInterop: true,
       topLevelAwait: false, srcDir: 'packages/api', entry: 'packages/api/server.js', entryProblem: undefined, expressMajor: 5,
       packageManager: { name: 'npm', reason: `${path.join('..', '..', 'package-lock.json')} found` },
-      style: LF_2_SINGLE_SEMI, tsconfig: false, workspaceRoot: true,
+      style: LF_2_SINGLE_SEMI, tsconfig: false, port: 3000, workspaceRoot: true,
     },
   },
 ];
@@ -138,9 +138,45 @@ describe('detectProject on every fixture app', () => {
     } satisfies ProjectInfo);
   });
 
+  it('takes the port from PORT in .env over the default in the code', () => {
+    const dir = sandbox('ts-cjs');
+    fs.writeFileSync(path.join(dir, '.env'), '# local\nPORT=8080\n');
+    expect(detectProject(dir, {}).port).toBe(8080);
+  });
+
   it('finds the same app from a folder inside it', () => {
     const dir = sandbox('ts-cjs');
     expect(detectProject(path.join(dir, 'src'), {}).root).toBe(dir);
+  });
+});
+
+describe('a TypeScript app that has been built', () => {
+  it.each([
+    ['ts-esm-nodenext', 'dist/server.js', 'src/server.ts'],
+    ['ts-strictest', 'dist/main.js', 'src/main.ts'],
+    ['ts-cjs-no-interop', 'dist/server.js', 'src/server.ts'],
+  ])('%s: the compiled %s is never the entry; %s is', (fixture, compiled, source) => {
+    const dir = sandbox(fixture);
+    // What tsc leaves behind, close enough: the same code, calling express() too.
+    fs.mkdirSync(path.join(dir, path.dirname(compiled)), { recursive: true });
+    fs.writeFileSync(path.join(dir, compiled), "import express from 'express';\nconst app = express();\napp.listen(3000);\n");
+    const info = detectProject(dir, {});
+    expect(info.entry?.path).toBe(path.join(dir, source));
+    expect(info.language).toBe('ts');
+  });
+
+  it('honours an outDir set in an extended tsconfig, relative to that file', () => {
+    const dir = sandbox('ts-esm-nodenext');
+    fs.mkdirSync(path.join(dir, 'config'));
+    fs.writeFileSync(path.join(dir, 'config', 'tsconfig.base.json'), JSON.stringify({ compilerOptions: { outDir: '../compiled' } }));
+    const tsconfig = JSON.parse(fs.readFileSync(path.join(dir, 'tsconfig.json'), 'utf8'));
+    delete tsconfig.compilerOptions.outDir;
+    fs.writeFileSync(path.join(dir, 'tsconfig.json'), JSON.stringify({ ...tsconfig, extends: './config/tsconfig.base.json' }));
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    fs.writeFileSync(path.join(dir, 'package.json'), JSON.stringify({ ...pkg, main: 'compiled/server.js' }));
+    fs.mkdirSync(path.join(dir, 'compiled'));
+    fs.writeFileSync(path.join(dir, 'compiled', 'server.js'), "import express from 'express';\nconst app = express();\napp.listen(3000);\n");
+    expect(detectProject(dir, {}).entry?.path).toBe(path.join(dir, 'src', 'server.ts'));
   });
 });
 
