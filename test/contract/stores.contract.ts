@@ -40,14 +40,23 @@ export function defineStoreContract(name: string, open: () => Promise<StoreHarne
     const newUser = () => stores.users.create({ email: newEmail(), passwordHash: '$2b$10$hash' });
     const inDays = (days: number) => new Date(Date.now() + days * DAY_MS);
 
+    const hashOf = (token: string) => createHash('sha256').update(token).digest('hex');
+    const newSuccessor = (expiresAt = inDays(30)) => ({ tokenHash: hashOf(randomBytes(32).toString('base64url')), expiresAt });
+
     /** A refresh token as the service makes one: only the SHA-256 of the token goes to the store. */
-    async function saveToken(userId: string, options: { familyId?: string; expiresAt?: Date } = {}) {
+    async function saveToken(userId: string, options: { familyId?: string; expiresAt?: Date; tokenVersion?: number } = {}) {
       const token = randomBytes(32).toString('base64url');
-      const tokenHash = createHash('sha256').update(token).digest('hex');
+      const tokenHash = hashOf(token);
       const expiresAt = options.expiresAt ?? inDays(30);
       const familyId = options.familyId ?? randomUUID();
-      await stores.refreshTokens.save({ tokenHash, familyId, userId, expiresAt, familyExpiresAt: expiresAt });
+      const tokenVersion = options.tokenVersion ?? 0;
+      await stores.refreshTokens.save({ tokenHash, familyId, userId, expiresAt, familyExpiresAt: expiresAt, tokenVersion });
       return { token, tokenHash, familyId };
+    }
+
+    /** Rows of one family as the database holds them. */
+    async function familyRows(familyId: string) {
+      return (await harness.rawRefreshTokens()).filter((row) => JSON.stringify(row).includes(familyId));
     }
 
     it('creates a user and finds it by email and by id, the hash only by email', async () => {
@@ -98,16 +107,27 @@ export function defineStoreContract(name: string, open: () => Promise<StoreHarne
       expect((await stores.users.findById(user.id))?.tokenVersion).toBe(2);
     });
 
-    it('replaces the password hash of one user only, and ignores unknown or malformed ids', async () => {
+    it('replaces the password hash only while it is still the expected one, for one user only', async () => {
       const user = await newUser();
       const bystander = await newUser();
-      await stores.users.updatePasswordHash(user.id, '$2b$12$new-hash');
+      expect(await stores.users.updatePasswordHash(user.id, '$2b$12$new-hash', '$2b$10$not-the-hash')).toBe(false);
+      expect((await stores.users.findByEmail(user.email))?.passwordHash).toBe('$2b$10$hash');
+      expect(await stores.users.updatePasswordHash(user.id, '$2b$12$new-hash', '$2b$10$hash')).toBe(true);
       expect((await stores.users.findByEmail(user.email))?.passwordHash).toBe('$2b$12$new-hash');
       expect((await stores.users.findByEmail(bystander.email))?.passwordHash).toBe('$2b$10$hash');
       expect((await stores.users.findById(user.id))?.tokenVersion).toBe(0); // a re-hash ends no session
-      await stores.users.updatePasswordHash(harness.unknownUserId(), '$2b$12$other');
-      for (const id of ['', 'nope', '{"$gt":""}']) await stores.users.updatePasswordHash(id, '$2b$12$other');
+      expect(await stores.users.updatePasswordHash(harness.unknownUserId(), '$2b$12$other', '$2b$10$hash')).toBe(false);
+      for (const id of ['', 'nope', '{"$gt":""}']) expect(await stores.users.updatePasswordHash(id, '$2b$12$other', '$2b$10$hash')).toBe(false);
       expect((await stores.users.findByEmail(bystander.email))?.passwordHash).toBe('$2b$10$hash');
+    });
+
+    it('lets exactly one of two simultaneous password changes win', async () => {
+      const user = await newUser();
+      const results = await Promise.all(
+        ['$2b$12$first', '$2b$12$second'].map((hash) => stores.users.updatePasswordHash(user.id, hash, '$2b$10$hash')),
+      );
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(['$2b$12$first', '$2b$12$second']).toContain((await stores.users.findByEmail(user.email))?.passwordHash);
     });
 
     it('stores only the hash of a refresh token (read from the database directly)', async () => {
@@ -126,26 +146,85 @@ export function defineStoreContract(name: string, open: () => Promise<StoreHarne
       });
     });
 
-    it('rotates a token once: consume marks it used, a second consume gets nothing', async () => {
+    it('rotates a token once: marks it used and saves its successor in the family, together', async () => {
+      const user = await newUser();
+      const { tokenHash, familyId } = await saveToken(user.id, { tokenVersion: 3 });
+      const now = new Date();
+      const successor = newSuccessor();
+      const rotated = await stores.refreshTokens.rotate(tokenHash, now, successor);
+      // The presented token as it was before the rotation.
+      expect(rotated).toMatchObject({ tokenHash, familyId, userId: user.id, tokenVersion: 3, usedAt: null, revokedAt: null });
+      expect((await stores.refreshTokens.findByHash(tokenHash))?.usedAt?.getTime()).toBe(now.getTime());
+      expect(await stores.refreshTokens.findByHash(successor.tokenHash)).toMatchObject({
+        familyId,
+        userId: user.id,
+        tokenVersion: 3,
+        usedAt: null,
+        revokedAt: null,
+      });
+      // A second rotation of the same token: nothing changes, nothing is saved.
+      expect(await stores.refreshTokens.rotate(tokenHash, new Date(), newSuccessor())).toBeNull();
+      expect(await familyRows(familyId)).toHaveLength(2);
+      expect(await stores.refreshTokens.rotate('0'.repeat(64), new Date(), newSuccessor())).toBeNull();
+    });
+
+    it("never extends the family's absolute expiry", async () => {
+      const user = await newUser();
+      const familyEnd = inDays(2);
+      const { tokenHash } = await saveToken(user.id, { expiresAt: familyEnd });
+      const successor = newSuccessor(inDays(30));
+      await stores.refreshTokens.rotate(tokenHash, new Date(), successor);
+      const saved = await stores.refreshTokens.findByHash(successor.tokenHash);
+      expect(saved?.expiresAt.getTime()).toBe(familyEnd.getTime());
+      expect(saved?.familyExpiresAt.getTime()).toBe(familyEnd.getTime());
+    });
+
+    it('lets exactly one of 20 concurrent rotations of one token win, with exactly one successor', async () => {
       const user = await newUser();
       const { tokenHash, familyId } = await saveToken(user.id);
       const now = new Date();
-      const consumed = await stores.refreshTokens.consume(tokenHash, now, 'successor-hash');
-      expect(consumed).toMatchObject({ tokenHash, familyId, userId: user.id, revokedAt: null });
-      expect(consumed?.usedAt?.getTime()).toBe(now.getTime());
-      expect(await stores.refreshTokens.consume(tokenHash, new Date(), 'another')).toBeNull();
-      expect((await stores.refreshTokens.findByHash(tokenHash))?.usedAt).toBeInstanceOf(Date);
-      expect(await stores.refreshTokens.consume('0'.repeat(64), new Date(), 'x')).toBeNull();
+      const results = await Promise.all(Array.from({ length: 20 }, () => stores.refreshTokens.rotate(tokenHash, now, newSuccessor())));
+      expect(results.filter((result) => result !== null)).toHaveLength(1);
+      expect(await familyRows(familyId)).toHaveLength(2);
     });
 
-    it('lets exactly one of 20 concurrent rotations of one token win', async () => {
+    it('inside the grace window, a token used since then gets a successor of its own and stays as it is', async () => {
+      const user = await newUser();
+      const { tokenHash, familyId } = await saveToken(user.id);
+      const usedAt = new Date();
+      await stores.refreshTokens.rotate(tokenHash, usedAt, newSuccessor());
+      const later = new Date(usedAt.getTime() + 2000);
+      const sibling = newSuccessor();
+      const concurrent = await stores.refreshTokens.rotate(tokenHash, later, sibling, new Date(usedAt.getTime() - 1000));
+      expect(concurrent?.usedAt?.getTime()).toBe(usedAt.getTime());
+      expect(await stores.refreshTokens.findByHash(sibling.tokenHash)).toMatchObject({ familyId, usedAt: null });
+      expect((await stores.refreshTokens.findByHash(tokenHash))?.usedAt?.getTime()).toBe(usedAt.getTime());
+      // Used before the window opened: nothing.
+      expect(await stores.refreshTokens.rotate(tokenHash, later, newSuccessor(), new Date(usedAt.getTime() + 1))).toBeNull();
+      expect(await familyRows(familyId)).toHaveLength(3);
+    });
+
+    it('a successor that cannot be saved leaves the presented token unused', async () => {
       const user = await newUser();
       const { tokenHash } = await saveToken(user.id);
-      const now = new Date();
-      const results = await Promise.all(
-        Array.from({ length: 20 }, (_, index) => stores.refreshTokens.consume(tokenHash, now, `successor-${index}`)),
-      );
-      expect(results.filter((result) => result !== null)).toHaveLength(1);
+      const taken = await saveToken(user.id); // its hash is already stored: saving it again must fail
+      await expect(stores.refreshTokens.rotate(tokenHash, new Date(), { tokenHash: taken.tokenHash, expiresAt: inDays(30) })).rejects.toThrow();
+      expect((await stores.refreshTokens.findByHash(tokenHash))?.usedAt).toBeNull();
+      expect(await stores.refreshTokens.rotate(tokenHash, new Date(), newSuccessor())).not.toBeNull();
+    });
+
+    it('a revocation racing with rotations leaves no live token in the family', async () => {
+      for (let round = 0; round < 10; round++) {
+        const user = await newUser();
+        const { tokenHash, familyId } = await saveToken(user.id);
+        await Promise.all([
+          stores.refreshTokens.rotate(tokenHash, new Date(), newSuccessor()),
+          stores.refreshTokens.revokeFamily(familyId, new Date()),
+          stores.refreshTokens.rotate(tokenHash, new Date(), newSuccessor()),
+        ]);
+        const live = (await familyRows(familyId)).filter((row) => (row.revoked_at ?? row.revokedAt ?? null) === null);
+        expect(live, `round ${round}`).toEqual([]);
+      }
     });
 
     it('revokes a whole family and nothing else', async () => {
@@ -155,10 +234,10 @@ export function defineStoreContract(name: string, open: () => Promise<StoreHarne
       const second = await saveToken(user.id, { familyId });
       const otherFamily = await saveToken(user.id);
       await stores.refreshTokens.revokeFamily(familyId, new Date());
-      expect(await stores.refreshTokens.consume(first.tokenHash, new Date(), 'x')).toBeNull();
-      expect(await stores.refreshTokens.consume(second.tokenHash, new Date(), 'x')).toBeNull();
+      expect(await stores.refreshTokens.rotate(first.tokenHash, new Date(), newSuccessor())).toBeNull();
+      expect(await stores.refreshTokens.rotate(second.tokenHash, new Date(), newSuccessor(), new Date(0))).toBeNull();
       expect((await stores.refreshTokens.findByHash(first.tokenHash))?.revokedAt).toBeInstanceOf(Date);
-      expect(await stores.refreshTokens.consume(otherFamily.tokenHash, new Date(), 'x')).not.toBeNull();
+      expect(await stores.refreshTokens.rotate(otherFamily.tokenHash, new Date(), newSuccessor())).not.toBeNull();
     });
 
     it("revokes every token of a user and none of another user's", async () => {
@@ -167,9 +246,9 @@ export function defineStoreContract(name: string, open: () => Promise<StoreHarne
       const othersToken = await saveToken(other.id);
       await stores.refreshTokens.revokeAllForUser(user.id, new Date());
       for (const { tokenHash } of tokens) {
-        expect(await stores.refreshTokens.consume(tokenHash, new Date(), 'x')).toBeNull();
+        expect(await stores.refreshTokens.rotate(tokenHash, new Date(), newSuccessor())).toBeNull();
       }
-      expect(await stores.refreshTokens.consume(othersToken.tokenHash, new Date(), 'x')).not.toBeNull();
+      expect(await stores.refreshTokens.rotate(othersToken.tokenHash, new Date(), newSuccessor())).not.toBeNull();
       await stores.refreshTokens.revokeAllForUser(harness.unknownUserId(), new Date());
     });
 
@@ -177,7 +256,7 @@ export function defineStoreContract(name: string, open: () => Promise<StoreHarne
       const user = await newUser();
       const expired = await saveToken(user.id, { expiresAt: new Date(Date.now() - 1000) });
       const live = await saveToken(user.id);
-      expect(await stores.refreshTokens.consume(expired.tokenHash, new Date(), 'x')).toBeNull();
+      expect(await stores.refreshTokens.rotate(expired.tokenHash, new Date(), newSuccessor())).toBeNull();
 
       await stores.refreshTokens.deleteExpired(new Date());
       expect(await stores.refreshTokens.findByHash(expired.tokenHash)).toBeNull();

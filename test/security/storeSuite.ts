@@ -184,10 +184,13 @@ export function defineStoreSuite(store: 'pglite' | 'postgres', scratch?: () => S
         expect(response.status).toBe(401);
       });
 
-      it('with a wrong currentPassword → 401 invalid_credentials', async () => {
+      it('with a wrong currentPassword → 401 invalid_credentials, logged as password_change_failed', async () => {
         const response = await change({ currentPassword: 'not the password at all', newPassword: 'a brand new pass phrase' });
         expect(response.status).toBe(401);
         expect(response.body).toMatchObject({ success: false, code: 'invalid_credentials' });
+        const failed = securityEvents(app!).filter((event) => event.event === 'password_change_failed' && event.userId === account.session.user.id);
+        expect(failed).toHaveLength(1);
+        expect(failed[0]).toMatchObject({ level: 'warn' });
       });
 
       it('the new password follows the registration rules (too short, too common)', async () => {
@@ -215,6 +218,42 @@ export function defineStoreSuite(store: 'pglite' | 'postgres', scratch?: () => S
         expect((await api.post('/login', { email: account.email, password: newPassword })).status).toBe(200);
         expect(securityEvents(app!).some((event) => event.event === 'password_changed' && event.userId === fresh.user.id)).toBe(true);
       });
+    });
+
+    it('19 (race). two simultaneous password changes: one 200, one 401; only the winner’s password logs in', async () => {
+      const account = await api.signUp();
+      const passwords = ['the first new pass phrase', 'the second new pass phrase'];
+      const responses = await Promise.all(
+        passwords.map((newPassword) => api.post('/change-password', { currentPassword: PASSWORD, newPassword }, { token: account.session.token })),
+      );
+      expect(responses.map((response) => response.status).sort()).toEqual([200, 401]);
+      const winner = passwords[responses.findIndex((response) => response.status === 200)]!;
+      const loser = passwords.find((password) => password !== winner)!;
+      expect((await api.post('/login', { email: account.email, password: winner })).status).toBe(200);
+      expect((await api.post('/login', { email: account.email, password: loser })).status).toBe(401);
+      expect((await api.post('/login', { email: account.email, password: PASSWORD })).status).toBe(401);
+    });
+
+    it('17, 18 (race). a refresh racing with logout or logout-all leaves no working session behind', async () => {
+      for (let round = 0; round < 6; round++) {
+        const account = await api.signUp();
+        const device = await api.signIn(account);
+        const [refreshed, ended] = await Promise.all([
+          api.refresh(device.refresh),
+          round % 2 === 0
+            ? api.post('/logout-all', undefined, { token: account.session.token })
+            : api.post('/logout', { refreshToken: device.refresh }, { token: device.token }),
+        ]);
+        expect(ended.status, `round ${round}`).toBe(200);
+        expect([200, 401], `round ${round}`).toContain(refreshed.status);
+        expect((await api.refresh(device.refresh)).status, `round ${round}`).toBe(401);
+        if (refreshed.status === 200) {
+          const next: Session = refreshed.body.data;
+          expect((await api.refresh(next.refresh)).status, `round ${round}: the successor`).toBe(401);
+          // Logout ends the family, not access tokens it did not present; logout-all ends them all.
+          if (round % 2 === 0) expect((await api.me(next.token)).status, `round ${round}: its access token`).toBe(401);
+        }
+      }
     });
 
     it('20. every login starts its own family; both refresh independently', async () => {

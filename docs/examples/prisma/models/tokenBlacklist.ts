@@ -7,15 +7,31 @@ export function createPrismaRefreshTokenStore(prisma: PrismaClient): RefreshToke
       await prisma.authRefreshToken.create({ data: token });
     },
 
-    // One UPDATE ... WHERE <all conditions> RETURNING: of two concurrent refreshes with the same
-    // token, the second re-checks used_at after the first commits and matches nothing. A findUnique
-    // followed by an update would let both win.
-    async consume(tokenHash, now, replacedBy) {
-      const [token] = await prisma.authRefreshToken.updateManyAndReturn({
-        where: { tokenHash, usedAt: null, revokedAt: null, expiresAt: { gt: now } },
-        data: { usedAt: now, replacedBy },
-      });
-      return token ? toRecord(token) : null;
+    // The same single statement as the SQL store (models/tokenBlacklist.ts of --db postgres): marking the
+    // token used and saving its successor happen together or not at all, and FOR UPDATE makes a second
+    // refresh of the same token wait and then find it used. A findUnique followed by an update and a
+    // create would let both win, or leave a used token without its successor. $queryRaw sends every
+    // interpolated value as a parameter.
+    async rotate(tokenHash, now, successor, concurrentSince) {
+      const rows = await prisma.$queryRaw<AuthRefreshTokenRow[]>`
+        WITH presented AS (
+          SELECT token_hash, family_id, user_id, expires_at, family_expires_at, token_version, used_at, revoked_at
+          FROM auth_refresh_tokens
+          WHERE token_hash = ${tokenHash} AND revoked_at IS NULL AND expires_at > ${now}
+            AND (used_at IS NULL OR used_at >= ${concurrentSince ?? null}::timestamptz)
+          FOR UPDATE
+        ), used AS (
+          UPDATE auth_refresh_tokens SET used_at = ${now}, replaced_by = ${successor.tokenHash}
+          WHERE token_hash IN (SELECT token_hash FROM presented WHERE used_at IS NULL)
+        ), successor AS (
+          INSERT INTO auth_refresh_tokens (token_hash, family_id, user_id, expires_at, family_expires_at, token_version)
+          SELECT ${successor.tokenHash}, family_id, user_id, LEAST(${successor.expiresAt}::timestamptz, family_expires_at),
+                 family_expires_at, token_version
+          FROM presented
+        )
+        SELECT token_hash, family_id, user_id, expires_at, family_expires_at, token_version, used_at, revoked_at FROM presented`;
+      const row = rows[0];
+      return row ? fromRow(row) : null;
     },
 
     async findByHash(tokenHash) {
@@ -23,12 +39,18 @@ export function createPrismaRefreshTokenStore(prisma: PrismaClient): RefreshToke
       return token ? toRecord(token) : null;
     },
 
+    // Twice, as in the SQL store: a rotation running meanwhile makes the first UPDATE wait on its row lock,
+    // but that UPDATE's snapshot predates the successor; the second one catches it.
     async revokeFamily(familyId, now) {
-      await prisma.authRefreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: now } });
+      for (let pass = 0; pass < 2; pass++) {
+        await prisma.authRefreshToken.updateMany({ where: { familyId, revokedAt: null }, data: { revokedAt: now } });
+      }
     },
 
     async revokeAllForUser(userId, now) {
-      await prisma.authRefreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
+      for (let pass = 0; pass < 2; pass++) {
+        await prisma.authRefreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: now } });
+      }
     },
 
     async deleteExpired(now) {
@@ -61,7 +83,33 @@ function toRecord(token: AuthRefreshToken): RefreshTokenRecord {
     userId: token.userId,
     expiresAt: token.expiresAt,
     familyExpiresAt: token.familyExpiresAt,
+    tokenVersion: token.tokenVersion,
     usedAt: token.usedAt,
     revokedAt: token.revokedAt,
+  };
+}
+
+/** What $queryRaw returns: the table's own column names. */
+interface AuthRefreshTokenRow {
+  token_hash: string;
+  family_id: string;
+  user_id: string;
+  expires_at: Date;
+  family_expires_at: Date;
+  token_version: number;
+  used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+function fromRow(row: AuthRefreshTokenRow): RefreshTokenRecord {
+  return {
+    tokenHash: row.token_hash,
+    familyId: row.family_id,
+    userId: row.user_id,
+    expiresAt: row.expires_at,
+    familyExpiresAt: row.family_expires_at,
+    tokenVersion: row.token_version,
+    usedAt: row.used_at,
+    revokedAt: row.revoked_at,
   };
 }

@@ -37,9 +37,11 @@ export function createPrismaUserStore(prisma: PrismaClient): UserStore {
       await prisma.authUser.updateMany({ where: { id }, data: { tokenVersion: { increment: 1 } } });
     },
 
-    async updatePasswordHash(id, passwordHash) {
-      if (!UUID_PATTERN.test(id)) return;
-      await prisma.authUser.updateMany({ where: { id }, data: { passwordHash } });
+    // Compare-and-set: the WHERE holds the hash the caller checked, so of two changes only one applies.
+    async updatePasswordHash(id, passwordHash, expected) {
+      if (!UUID_PATTERN.test(id)) return false;
+      const { count } = await prisma.authUser.updateMany({ where: { id, passwordHash: expected }, data: { passwordHash } });
+      return count === 1;
     },
   };
 }

@@ -18,6 +18,7 @@ declare module '@prisma/client' {
     userId: string;
     expiresAt: Date;
     familyExpiresAt: Date;
+    tokenVersion: number;
     usedAt: Date | null;
     revokedAt: Date | null;
     replacedBy: string | null;
@@ -68,6 +69,7 @@ declare module '@prisma/client' {
     interface AuthUserWhereInput {
       id?: string;
       email?: string;
+      passwordHash?: string;
     }
     interface AuthUserUpdateManyInput {
       email?: string;
@@ -90,6 +92,7 @@ declare module '@prisma/client' {
       userId: string;
       expiresAt: Date;
       familyExpiresAt: Date;
+      tokenVersion: number;
       usedAt?: Date | null;
       revokedAt?: Date | null;
       replacedBy?: string | null;
@@ -145,6 +148,8 @@ declare module '@prisma/client' {
     constructor(options?: { datasourceUrl?: string });
     $connect(): Promise<void>;
     $disconnect(): Promise<void>;
+    /** A tagged template: every `${value}` is sent as a parameter, never spliced into the SQL. */
+    $queryRaw<T = unknown>(query: TemplateStringsArray, ...values: unknown[]): Promise<T>;
     readonly authUser: AuthUserDelegate;
     readonly authRefreshToken: AuthRefreshTokenDelegate;
     readonly authDeniedAccessToken: AuthDeniedAccessTokenDelegate;

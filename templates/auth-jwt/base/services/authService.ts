@@ -27,18 +27,12 @@ export interface UserStore {
   /** Returns null for ids that are unknown or not even well-formed. */
   findById(id: string): Promise<User | null>;
   incrementTokenVersion(id: string): Promise<void>;
-  /** Replaces the stored hash (password change, or a re-hash at a higher cost). Unknown ids are ignored. */
-  updatePasswordHash(id: string, passwordHash: string): Promise<void>;
-}
-
-export interface RefreshTokenRecord {
-  tokenHash: string;
-  familyId: string;
-  userId: string;
-  expiresAt: Date;
-  familyExpiresAt: Date;
-  usedAt: Date | null;
-  revokedAt: Date | null;
+  /**
+   * Replaces the stored hash (password change, or a re-hash at a higher cost), but only while it is still
+   * `expected`: of two changes made at once, one wins and the other is told so. Returns whether it was
+   * replaced (false for unknown ids too).
+   */
+  updatePasswordHash(id: string, passwordHash: string, expected: string): Promise<boolean>;
 }
 
 export interface NewRefreshToken {
@@ -47,16 +41,35 @@ export interface NewRefreshToken {
   userId: string;
   expiresAt: Date;
   familyExpiresAt: Date;
+  /** The user's token version when the session started: a later logout-all or password change ends it. */
+  tokenVersion: number;
+}
+
+export interface RefreshTokenRecord extends NewRefreshToken {
+  usedAt: Date | null;
+  revokedAt: Date | null;
 }
 
 export interface RefreshTokenStore {
+  /** The first token of a new family (a login). */
   save(token: NewRefreshToken): Promise<void>;
   /**
-   * One atomic conditional update: marks the token used (and replaced by `replacedBy`) only if it
-   * is not used, not revoked and not expired at `now`. Returns the token, or null if that failed.
+   * Rotation, in one atomic step: if the token is live (not used, not revoked, not expired at `now`), it is
+   * marked used and `successor` is saved in its family. With `concurrentSince`, a token already used at or
+   * after that time (a concurrent refresh inside the grace window) gets a successor too and stays as it is.
+   * The successor takes the family, user, token version and absolute expiry of the presented token; its own
+   * expiry is the earlier of `successor.expiresAt` and the family's. Returns the presented token as it was
+   * before, or null, in which case nothing was changed or saved. Two concurrent calls for one live token
+   * must never both see it unused.
    */
-  consume(tokenHash: string, now: Date, replacedBy: string): Promise<RefreshTokenRecord | null>;
+  rotate(
+    tokenHash: string,
+    now: Date,
+    successor: { tokenHash: string; expiresAt: Date },
+    concurrentSince?: Date,
+  ): Promise<RefreshTokenRecord | null>;
   findByHash(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  /** Must also catch a successor saved by a rotation that was running at the same time. */
   revokeFamily(familyId: string, now: Date): Promise<void>;
   revokeAllForUser(userId: string, now: Date): Promise<void>;
   deleteExpired(now: Date): Promise<void>;
@@ -275,15 +288,20 @@ export class AuthService {
     const now = this.now();
     const presentedHash = hashToken(refreshToken);
     const successor = generateRefreshToken();
+    // Inside the grace window a just-rotated token is two tabs refreshing at once: the slower one gets its
+    // own pair in the same family. Grace 0 is strict rotation.
+    const grace = this.config.refreshReuseGraceSeconds;
+    const concurrentSince = grace > 0 ? addSeconds(now, -grace) : undefined;
 
-    const consumed = await this.stores.refreshTokens.consume(presentedHash, now, successor.hash);
-    if (consumed) return this.continueFamily(consumed, successor, now, client);
+    const rotated = await this.stores.refreshTokens.rotate(
+      presentedHash,
+      now,
+      { tokenHash: successor.hash, expiresAt: addSeconds(now, this.config.refreshTokenTtlSeconds) },
+      concurrentSince,
+    );
+    if (rotated) return this.continueFamily(rotated, successor, now, client);
 
     const previous = await this.stores.refreshTokens.findByHash(presentedHash);
-    if (previous && this.isConcurrentRefresh(previous, now)) {
-      // Two tabs refreshing at once: the slower one gets its own pair in the same family.
-      return this.continueFamily(previous, successor, now, client);
-    }
     if (previous?.usedAt && !previous.revokedAt) {
       // A rotated token presented again means it was copied: end the whole family (RFC 9700 §4.14.2).
       await this.stores.refreshTokens.revokeFamily(previous.familyId, now);
@@ -339,11 +357,21 @@ export class AuthService {
     const known = await this.stores.users.findById(userId);
     const user = known ? await this.stores.users.findByEmail(known.email) : null;
     if (!user) throw invalidToken();
-    if (!(await this.checkPassword(input.currentPassword, user.passwordHash))) throw invalidCredentials();
+    if (!(await this.checkPassword(input.currentPassword, user.passwordHash))) {
+      this.onSecurityEvent({ event: 'password_change_failed', userId: user.id, client });
+      throw invalidCredentials();
+    }
     this.assertAcceptablePassword(input.newPassword);
 
     const passwordHash = await this.passwords.hash(input.newPassword);
-    await this.endAllSessions(user.id, () => this.stores.users.updatePasswordHash(user.id, passwordHash));
+    // Compare-and-set against the hash just checked: of two changes made at once, only one wins.
+    const changed = await this.endAllSessions(user.id, () =>
+      this.stores.users.updatePasswordHash(user.id, passwordHash, user.passwordHash),
+    );
+    if (!changed) {
+      this.onSecurityEvent({ event: 'password_change_failed', userId: user.id, client });
+      throw invalidCredentials();
+    }
     this.onSecurityEvent({ event: 'password_changed', userId: user.id, client });
     const updated = await this.stores.users.findById(user.id);
     if (!updated) throw invalidToken();
@@ -408,20 +436,29 @@ export class AuthService {
   private async upgradeHashIfWeak(user: UserWithPasswordHash, password: string): Promise<void> {
     if (!this.passwords.needsRehash(user.passwordHash)) return;
     try {
-      await this.stores.users.updatePasswordHash(user.id, await this.passwords.hash(password));
+      // Against the hash just checked, so a password change made meanwhile is never overwritten.
+      await this.stores.users.updatePasswordHash(user.id, await this.passwords.hash(password), user.passwordHash);
     } catch (error) {
       // The login itself succeeded; the next one tries again.
       console.warn(`[auth] could not re-hash a password: ${error instanceof Error ? error.message : String(error)}`);
     }
   }
 
-  /** `changeFirst` runs once the cache is ready for the change, so a 503 there leaves everything as it was. */
-  private async endAllSessions(userId: string, changeFirst?: () => Promise<void>): Promise<void> {
+  /**
+   * Bumps the token version and revokes every refresh token. The cache is told first (a 503 there changes
+   * nothing); every database change comes before it is told the result, so if that last step fails the
+   * change is still complete, and the pending mark makes every instance read the user from the database.
+   * `changeFirst` (a password change) may decline, and then nothing ends. Returns whether it went ahead.
+   */
+  private async endAllSessions(userId: string, changeFirst?: () => Promise<boolean>): Promise<boolean> {
     const finish = await this.accessCache.beginUserChange(userId);
-    await changeFirst?.();
-    await this.stores.users.incrementTokenVersion(userId);
+    const proceed = changeFirst ? await changeFirst() : true;
+    if (proceed) {
+      await this.stores.users.incrementTokenVersion(userId);
+      await this.stores.refreshTokens.revokeAllForUser(userId, this.now());
+    }
     await finish(() => this.stores.users.findById(userId));
-    await this.stores.refreshTokens.revokeAllForUser(userId, this.now());
+    return proceed;
   }
 
   private async startSession(user: User): Promise<AuthSession> {
@@ -434,6 +471,7 @@ export class AuthService {
       userId: user.id,
       expiresAt: familyExpiresAt,
       familyExpiresAt,
+      tokenVersion: user.tokenVersion,
     });
     return {
       ...this.issueAccessToken(user),
@@ -443,35 +481,25 @@ export class AuthService {
     };
   }
 
-  private isConcurrentRefresh(token: RefreshTokenRecord, now: Date): boolean {
-    if (!token.usedAt || token.revokedAt || token.expiresAt <= now) return false;
-    // Grace 0 is strict rotation. (`now` may even precede `usedAt`: it is read before the consume.)
-    const grace = this.config.refreshReuseGraceSeconds * 1000;
-    return grace > 0 && now.getTime() - token.usedAt.getTime() <= grace;
-  }
-
-  /** Saves the successor of a used token and issues a new access token. */
+  /** Issues the access token that goes with a successor the store has saved. */
   private async continueFamily(
-    used: RefreshTokenRecord,
+    presented: RefreshTokenRecord,
     successor: { token: string; hash: string },
     now: Date,
     client: ClientInfo,
   ): Promise<AuthSession> {
-    const user = await this.stores.users.findById(used.userId);
-    if (!user) {
-      await this.stores.refreshTokens.revokeFamily(used.familyId, now);
+    const user = await this.stores.users.findById(presented.userId);
+    // A session started before the user's last logout-all or password change is over, even if its
+    // refresh raced with the revocation and slipped a successor past it.
+    if (!user || user.tokenVersion !== presented.tokenVersion) {
+      await this.stores.refreshTokens.revokeFamily(presented.familyId, now);
       throw invalidRefreshToken();
     }
     // Rotation never extends the family's absolute lifetime.
-    const expiresAt = earliest(addSeconds(now, this.config.refreshTokenTtlSeconds), used.familyExpiresAt);
-    await this.stores.refreshTokens.save({
-      tokenHash: successor.hash,
-      familyId: used.familyId,
-      userId: user.id,
-      expiresAt,
-      familyExpiresAt: used.familyExpiresAt,
-    });
-    this.onSecurityEvent({ event: 'refresh', userId: user.id, familyId: used.familyId, client });
+    const expiresAt = earliest(addSeconds(now, this.config.refreshTokenTtlSeconds), presented.familyExpiresAt);
+    // A token used before, inside the grace window: allowed, but logged, since a thief inside the window looks the same.
+    const event = presented.usedAt ? 'refresh_concurrent' : 'refresh';
+    this.onSecurityEvent({ event, userId: user.id, familyId: presented.familyId, client });
     return {
       ...this.issueAccessToken(user),
       refresh: successor.token,

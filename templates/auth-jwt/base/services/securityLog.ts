@@ -4,10 +4,12 @@ export type SecurityEventName =
   | 'login_succeeded'
   | 'login_failed'
   | 'refresh'
+  | 'refresh_concurrent'
   | 'refresh_token_reuse'
   | 'logout'
   | 'logout_all'
   | 'password_changed'
+  | 'password_change_failed'
   | 'rate_limited';
 
 /**
@@ -27,12 +29,19 @@ export interface SecurityEvent {
   client?: ClientInfo;
 }
 
-const WARNINGS: ReadonlySet<SecurityEventName> = new Set(['login_failed', 'refresh_token_reuse', 'rate_limited']);
+const WARNINGS: ReadonlySet<SecurityEventName> = new Set([
+  'login_failed',
+  'refresh_token_reuse',
+  'password_change_failed',
+  'rate_limited',
+]);
 const USER_AGENT_MAX_LENGTH = 256;
 
 /**
  * One JSON line per event on stdout, for the app's log collector. JSON.stringify escapes quotes and
- * control characters, so a crafted User-Agent cannot forge extra log lines.
+ * C0 control characters, so a crafted User-Agent cannot forge extra log lines; the C1 controls, DEL and
+ * the Unicode line separators it leaves as they are are escaped too (terminals and some log viewers act
+ * on them).
  */
 export function logSecurityEvent(event: SecurityEvent): void {
   if (!authConfig.logEvents) return;
@@ -46,5 +55,11 @@ export function logSecurityEvent(event: SecurityEvent): void {
     userAgent: event.client?.userAgent?.slice(0, USER_AGENT_MAX_LENGTH) ?? null,
     time: new Date().toISOString(),
   };
-  process.stdout.write(`${JSON.stringify(line)}\n`);
+  process.stdout.write(`${JSON.stringify(line).replace(UNSAFE_IN_LOGS, escapeCharacter)}\n`);
+}
+
+const UNSAFE_IN_LOGS = /[\u007f-\u009f\u2028\u2029]/g;
+
+function escapeCharacter(character: string): string {
+  return `\\u${character.charCodeAt(0).toString(16).padStart(4, '0')}`;
 }

@@ -20,8 +20,11 @@ export async function openAuthStores(): Promise<AuthStores> {
     } else {
       await mongoose.connection.asPromise();
     }
-    // The unique indexes must exist before the first sign-up, or duplicates could slip in.
-    await Promise.all([User.init(), RefreshToken.init(), DeniedAccessToken.init()]);
+    // The unique indexes must exist before the first sign-up, or duplicates could slip in; the TTL
+    // indexes expire old tokens. init() skips them when the app turned autoIndex off, so ask explicitly.
+    const models = [User, RefreshToken, DeniedAccessToken] as const;
+    await Promise.all(models.map((model) => model.init()));
+    await Promise.all(models.map((model) => model.createIndexes()));
   } catch (error) {
     throw new Error(`Could not connect to MongoDB at MONGODB_URI (${describeError(error)})`);
   }

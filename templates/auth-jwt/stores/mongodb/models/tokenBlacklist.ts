@@ -9,6 +9,7 @@ export interface RefreshTokenDocument {
   userId: Types.ObjectId;
   expiresAt: Date;
   familyExpiresAt: Date;
+  tokenVersion: number;
   usedAt: Date | null;
   revokedAt: Date | null;
   replacedBy: string | null;
@@ -22,6 +23,8 @@ const refreshTokenSchema = new Schema<RefreshTokenDocument>(
     userId: { type: Schema.Types.ObjectId, ref: 'AuthUser', required: true, index: true },
     expiresAt: { type: Date, required: true },
     familyExpiresAt: { type: Date, required: true },
+    // Documents saved before this field existed count as version 0.
+    tokenVersion: { type: Number, required: true, default: 0 },
     usedAt: { type: Date, default: null },
     revokedAt: { type: Date, default: null },
     replacedBy: { type: String, default: null },
@@ -65,15 +68,34 @@ export function createMongoRefreshTokenStore(): RefreshTokenStore {
       await RefreshToken.create({ ...token, userId: new Types.ObjectId(token.userId) });
     },
 
-    // All conditions sit in the filter of one findOneAndUpdate, so of two concurrent
-    // refreshes with the same token only one can match.
-    async consume(tokenHash, now, replacedBy) {
-      const token = await RefreshToken.findOneAndUpdate(
-        { tokenHash, usedAt: null, revokedAt: null, expiresAt: mongoose.trusted({ $gt: now }) },
-        { $set: { usedAt: now, replacedBy } },
-        { new: true },
+    // Without a multi-document transaction (it needs a replica set), the successor is saved first and
+    // the presented token claimed second: a revocation of the family at any point in between sees the
+    // successor, and a claim that fails (another refresh won, or the family was revoked) deletes it again.
+    // All conditions of the claim sit in the filter of one findOneAndUpdate, so of two concurrent refreshes
+    // with the same token only one can match.
+    async rotate(tokenHash, now, successor, concurrentSince) {
+      const presented = await RefreshToken.findOne(liveFilter(tokenHash, now, concurrentSince)).lean<RefreshTokenDocument>();
+      if (!presented) return null;
+      await RefreshToken.create({
+        tokenHash: successor.tokenHash,
+        familyId: presented.familyId,
+        userId: presented.userId,
+        expiresAt: successor.expiresAt < presented.familyExpiresAt ? successor.expiresAt : presented.familyExpiresAt,
+        familyExpiresAt: presented.familyExpiresAt,
+        tokenVersion: presented.tokenVersion,
+      });
+      const claimed = await RefreshToken.findOneAndUpdate(
+        liveFilter(tokenHash, now, undefined),
+        { $set: { usedAt: now, replacedBy: successor.tokenHash } },
       ).lean<RefreshTokenDocument>();
-      return token ? toRecord(token) : null;
+      if (claimed) return toRecord(claimed);
+      // Used meanwhile: still fine inside the grace window, as long as nothing was revoked.
+      const concurrent = concurrentSince
+        ? await RefreshToken.findOne(liveFilter(tokenHash, now, concurrentSince)).lean<RefreshTokenDocument>()
+        : null;
+      if (concurrent?.usedAt) return toRecord(concurrent);
+      await RefreshToken.deleteOne({ tokenHash: successor.tokenHash });
+      return null;
     },
 
     async findByHash(tokenHash) {
@@ -116,6 +138,16 @@ export function createMongoAccessTokenDenylist(): AccessTokenDenylist {
   };
 }
 
+/** Not revoked, not expired, and unused or (with `usedSince`) used no earlier than that. */
+function liveFilter(tokenHash: string, now: Date, usedSince: Date | undefined) {
+  return {
+    tokenHash,
+    revokedAt: null,
+    expiresAt: mongoose.trusted({ $gt: now }),
+    ...(usedSince ? { $or: [{ usedAt: null }, { usedAt: mongoose.trusted({ $gte: usedSince }) }] } : { usedAt: null }),
+  };
+}
+
 function toRecord(token: RefreshTokenDocument): RefreshTokenRecord {
   return {
     tokenHash: token.tokenHash,
@@ -123,6 +155,7 @@ function toRecord(token: RefreshTokenDocument): RefreshTokenRecord {
     userId: token.userId.toString(),
     expiresAt: token.expiresAt,
     familyExpiresAt: token.familyExpiresAt,
+    tokenVersion: token.tokenVersion,
     usedAt: token.usedAt,
     revokedAt: token.revokedAt,
   };

@@ -67,9 +67,10 @@ export function createMongoUserStore(): UserStore {
       await User.updateOne({ _id: id }, { $inc: { tokenVersion: 1 } });
     },
 
-    async updatePasswordHash(id, passwordHash) {
-      if (!OBJECT_ID_PATTERN.test(id)) return;
-      await User.updateOne({ _id: id }, { $set: { passwordHash } });
+    async updatePasswordHash(id, passwordHash, expected) {
+      if (!OBJECT_ID_PATTERN.test(id)) return false;
+      const result = await User.updateOne({ _id: id, passwordHash: expected }, { $set: { passwordHash } });
+      return result.modifiedCount === 1;
     },
   };
 }

@@ -33,8 +33,15 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
     used_at timestamptz,
     revoked_at timestamptz,
     replaced_by text,
+    token_version integer NOT NULL,
     created_at timestamptz NOT NULL DEFAULT now()
   )`,
+  // token_version came after the first release: a table created before it gets the column, filled with
+  // each user's current version (the sessions already stored stay valid), then made required.
+  `ALTER TABLE auth_refresh_tokens ADD COLUMN IF NOT EXISTS token_version integer`,
+  `UPDATE auth_refresh_tokens t SET token_version = u.token_version
+    FROM auth_users u WHERE t.user_id = u.id AND t.token_version IS NULL`,
+  `ALTER TABLE auth_refresh_tokens ALTER COLUMN token_version SET NOT NULL`,
   `CREATE INDEX IF NOT EXISTS auth_refresh_tokens_family_idx ON auth_refresh_tokens (family_id)`,
   `CREATE INDEX IF NOT EXISTS auth_refresh_tokens_user_idx ON auth_refresh_tokens (user_id)`,
   `CREATE INDEX IF NOT EXISTS auth_refresh_tokens_expires_idx ON auth_refresh_tokens (expires_at)`,

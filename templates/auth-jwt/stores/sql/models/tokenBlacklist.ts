@@ -7,32 +7,45 @@ interface RefreshTokenRow {
   user_id: string;
   expires_at: Date;
   family_expires_at: Date;
+  token_version: number;
   used_at: Date | null;
   revoked_at: Date | null;
 }
 
 const REFRESH_TOKEN_COLUMNS =
-  'token_hash, family_id, user_id, expires_at, family_expires_at, used_at, revoked_at';
+  'token_hash, family_id, user_id, expires_at, family_expires_at, token_version, used_at, revoked_at';
 
 export function createSqlRefreshTokenStore(db: SqlClient): RefreshTokenStore {
   return {
     async save(token) {
       await db.query(
-        `INSERT INTO auth_refresh_tokens (token_hash, family_id, user_id, expires_at, family_expires_at)
-         VALUES ($1, $2, $3, $4, $5)`,
-        [token.tokenHash, token.familyId, token.userId, token.expiresAt, token.familyExpiresAt],
+        `INSERT INTO auth_refresh_tokens (token_hash, family_id, user_id, expires_at, family_expires_at, token_version)
+         VALUES ($1, $2, $3, $4, $5, $6)`,
+        [token.tokenHash, token.familyId, token.userId, token.expiresAt, token.familyExpiresAt, token.tokenVersion],
       );
     },
 
-    // A single conditional UPDATE: of two concurrent refreshes with the same token, the second
-    // re-checks `used_at` after the first commits and matches nothing.
-    async consume(tokenHash, now, replacedBy) {
+    // One statement, so one transaction: the token is marked used and its successor saved together, or
+    // neither. FOR UPDATE makes a concurrent rotation of the same token wait, then re-check the row as the
+    // first one left it (used: no match, unless inside the grace window). A revocation of the family
+    // waits on the same row lock (see revokeFamily).
+    async rotate(tokenHash, now, successor, concurrentSince) {
       const { rows } = await db.query<RefreshTokenRow>(
-        `UPDATE auth_refresh_tokens
-         SET used_at = $2, replaced_by = $3
-         WHERE token_hash = $1 AND used_at IS NULL AND revoked_at IS NULL AND expires_at > $2
-         RETURNING ${REFRESH_TOKEN_COLUMNS}`,
-        [tokenHash, now, replacedBy],
+        `WITH presented AS (
+           SELECT ${REFRESH_TOKEN_COLUMNS} FROM auth_refresh_tokens
+           WHERE token_hash = $1 AND revoked_at IS NULL AND expires_at > $2
+             AND (used_at IS NULL OR used_at >= $5::timestamptz)
+           FOR UPDATE
+         ), used AS (
+           UPDATE auth_refresh_tokens SET used_at = $2, replaced_by = $3
+           WHERE token_hash IN (SELECT token_hash FROM presented WHERE used_at IS NULL)
+         ), successor AS (
+           INSERT INTO auth_refresh_tokens (token_hash, family_id, user_id, expires_at, family_expires_at, token_version)
+           SELECT $3, family_id, user_id, LEAST($4::timestamptz, family_expires_at), family_expires_at, token_version
+           FROM presented
+         )
+         SELECT ${REFRESH_TOKEN_COLUMNS} FROM presented`,
+        [tokenHash, now, successor.tokenHash, successor.expiresAt, concurrentSince ?? null],
       );
       const row = rows[0];
       return row ? toRecord(row) : null;
@@ -47,18 +60,25 @@ export function createSqlRefreshTokenStore(db: SqlClient): RefreshTokenStore {
       return row ? toRecord(row) : null;
     },
 
+    // Twice, on purpose. A rotation running meanwhile holds a lock on a row of the family, so the first
+    // UPDATE waits for it to commit, but its snapshot predates the successor that rotation saved. The
+    // second UPDATE starts after that commit and catches the successor.
     async revokeFamily(familyId, now) {
-      await db.query(
-        'UPDATE auth_refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL',
-        [familyId, now],
-      );
+      for (let pass = 0; pass < 2; pass++) {
+        await db.query(
+          'UPDATE auth_refresh_tokens SET revoked_at = $2 WHERE family_id = $1 AND revoked_at IS NULL',
+          [familyId, now],
+        );
+      }
     },
 
     async revokeAllForUser(userId, now) {
-      await db.query(
-        'UPDATE auth_refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL',
-        [userId, now],
-      );
+      for (let pass = 0; pass < 2; pass++) {
+        await db.query(
+          'UPDATE auth_refresh_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL',
+          [userId, now],
+        );
+      }
     },
 
     async deleteExpired(now) {
@@ -94,6 +114,7 @@ function toRecord(row: RefreshTokenRow): RefreshTokenRecord {
     userId: row.user_id,
     expiresAt: row.expires_at,
     familyExpiresAt: row.family_expires_at,
+    tokenVersion: row.token_version,
     usedAt: row.used_at,
     revokedAt: row.revoked_at,
   };

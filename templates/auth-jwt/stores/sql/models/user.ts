@@ -53,9 +53,13 @@ export function createSqlUserStore(db: SqlClient): UserStore {
       await db.query('UPDATE auth_users SET token_version = token_version + 1 WHERE id = $1', [id]);
     },
 
-    async updatePasswordHash(id, passwordHash) {
-      if (!UUID_PATTERN.test(id)) return;
-      await db.query('UPDATE auth_users SET password_hash = $2 WHERE id = $1', [id, passwordHash]);
+    async updatePasswordHash(id, passwordHash, expected) {
+      if (!UUID_PATTERN.test(id)) return false;
+      const { rows } = await db.query(
+        'UPDATE auth_users SET password_hash = $2 WHERE id = $1 AND password_hash = $3 RETURNING id',
+        [id, passwordHash, expected],
+      );
+      return rows.length > 0;
     },
   };
 }
