@@ -106,6 +106,13 @@ describe('36. per-account throttling across IPs, with the generic response', () 
     expectLimited(right);
   });
 
+  it('the owner’s known network (where it signed up or signed in before) still logs in during the account lock', async () => {
+    // An attacker failing on purpose from many IPs must not lock the owner out (OWASP: no cheap lockout DoS).
+    expectLimited(await wrongLogin(victim.email, ip(2, 8)));
+    const owner = await api.post('/login', { email: victim.email, password: PASSWORD }, { from: ip(2, 200) });
+    expect(owner.status, owner.text).toBe(200);
+  });
+
   it('another account from the same IPs gets the normal 401 / 200', async () => {
     expect((await wrongLogin(bystander.email, ip(2, 1))).status).toBe(401);
     expect((await api.post('/login', { email: bystander.email, password: PASSWORD }, { from: ip(2, 2) })).status).toBe(200);
@@ -118,6 +125,18 @@ describe('36. per-account throttling across IPs, with the generic response', () 
     expectLimited(byIp);
     expectLimited(byAccount);
     expect(byAccount.body).toEqual(byIp.body);
+  });
+});
+
+describe('36. guessing the current password through change-password, with a stolen access token', () => {
+  it('5 wrong currentPasswords for one account from 5 IPs → the next is 429 from a new IP too, and logged', async () => {
+    const account = await api.signUp(uniqueEmail('changer'), PASSWORD, { from: ip(5, 200) });
+    const guess = (from: string) =>
+      api.post('/change-password', { currentPassword: 'a wrong guess here', newPassword: 'a brand new pass phrase' }, { from, token: account.session.token });
+    for (let client = 1; client <= 5; client++) expect((await guess(ip(5, client))).status).toBe(401);
+    expectLimited(await guess(ip(5, 6)));
+    const failures = securityEvents(app).filter((event) => event.event === 'password_change_failed' && event.userId === account.session.user.id);
+    expect(failures).toHaveLength(5);
   });
 });
 

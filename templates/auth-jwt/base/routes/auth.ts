@@ -3,10 +3,12 @@ import { z } from 'zod';
 import { authConfig } from '../config/auth.js';
 import { readBearerToken, validateAuth } from '../middleware/auth.js';
 import {
+  changePasswordAccountLimiter,
   loginAccountLimiter,
   loginIpLimiter,
   refreshIpLimiter,
   registerIpLimiter,
+  rememberKnownClient,
 } from '../middleware/rateLimit.js';
 import {
   clearRefreshCookie,
@@ -70,6 +72,7 @@ authRouter.post(
   handle(async (req, res) => {
     const input = parseBody(credentialsSchema, req.body);
     const session = await (await connectAuth()).register(input);
+    await rememberKnownClient(req);
     sendSession(res, 201, 'Account created', session);
   }),
 );
@@ -81,6 +84,7 @@ authRouter.post(
   handle(async (req, res) => {
     const input = parseBody(credentialsSchema, req.body);
     const session = await (await connectAuth()).login(input, clientOf(req));
+    await rememberKnownClient(req);
     sendSession(res, 200, 'Logged in', session);
   }),
 );
@@ -132,8 +136,9 @@ authRouter.post(
 authRouter.post(
   '/change-password',
   validateAuth,
-  // Guessing the current password with a stolen access token counts like failed logins.
+  // Guessing the current password with a stolen access token counts like failed logins, per IP and per account.
   loginIpLimiter,
+  changePasswordAccountLimiter,
   handle(async (req, res) => {
     const input = parseBody(changePasswordSchema, req.body);
     const session = await (await connectAuth()).changePassword(signedInUser(req).id, input, clientOf(req));

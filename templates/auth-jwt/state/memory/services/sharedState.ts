@@ -1,7 +1,7 @@
 import { MemoryStore, type Store } from 'express-rate-limit';
 import type { AuthConfig } from '../config/auth.js';
 import type { AccessCache } from './authService.js';
-import { InProcessAccessCache } from './ttlCache.js';
+import { InProcessAccessCache, TtlCache } from './ttlCache.js';
 
 /**
  * State the auth kit keeps between requests, here in this process only: right for one instance. Scaffold
@@ -26,6 +26,20 @@ export async function closeSharedState(): Promise<void> {}
 /** The argument names the limiter (login-ip, login-account, register-ip, refresh-ip). */
 export function createRateLimitStore(_limiter: string): Store {
   return new MemoryStore();
+}
+
+/** Keys (already hashed) that expire: here, which IPs recently signed in to which account. */
+export interface KnownClients {
+  has(key: string): Promise<boolean>;
+  add(key: string, ttlMs: number): Promise<void>;
+}
+
+export function createKnownClients(): KnownClients {
+  const known = new TtlCache<true>(100_000);
+  return {
+    has: async (key) => known.get(key) === true,
+    add: async (key, ttlMs) => known.set(key, true, Date.now() + ttlMs),
+  };
 }
 
 export function createAccessCache(config: AuthConfig): AccessCache {

@@ -1,7 +1,7 @@
 import type { Store } from 'express-rate-limit';
 import type { AuthConfig } from '../config/auth.js';
 import type { AccessCache } from './authService.js';
-import { closeRedis, waitForRedis } from './redis.js';
+import { closeRedis, noteRedisFailure, redis, redisKey, waitForRedis } from './redis.js';
 import { RedisAccessCache } from './redisAccessCache.js';
 import { RedisRateLimitStore } from './redisRateLimitStore.js';
 
@@ -23,6 +23,33 @@ export async function closeSharedState(): Promise<void> {
 /** The argument names the limiter (login-ip, login-account, register-ip, refresh-ip). */
 export function createRateLimitStore(limiter: string): Store {
   return new RedisRateLimitStore(limiter);
+}
+
+/** Keys (already hashed) that expire: here, which IPs recently signed in to which account. */
+export interface KnownClients {
+  has(key: string): Promise<boolean>;
+  add(key: string, ttlMs: number): Promise<void>;
+}
+
+/** Shared by every instance. While Redis is down nobody is known: the per-account limit then applies to all. */
+export function createKnownClients(): KnownClients {
+  return {
+    async has(key) {
+      try {
+        return (await redis().exists(redisKey('known', key))) === 1;
+      } catch (error) {
+        noteRedisFailure(error);
+        return false;
+      }
+    },
+    async add(key, ttlMs) {
+      try {
+        await redis().set(redisKey('known', key), '1', 'PX', ttlMs);
+      } catch (error) {
+        noteRedisFailure(error);
+      }
+    },
+  };
 }
 
 export function createAccessCache(config: AuthConfig): AccessCache {
