@@ -212,7 +212,8 @@ export function decodeToken(token: string): { header: jwt.JwtHeader; payload: jw
 
 /** Signs `payload` exactly as given (no iat/exp added) with HMAC `secret` or any key jsonwebtoken accepts. */
 export function forge(payload: Record<string, unknown>, key: jwt.Secret, header: Record<string, unknown> & { alg: jwt.Algorithm }): string {
-  return jwt.sign(payload, key, { algorithm: header.alg, header: header as jwt.JwtHeader, noTimestamp: true });
+  // jsonwebtoken keeps a given iat; noTimestamp (which would delete it) only where there is none to keep.
+  return jwt.sign(payload, key, { algorithm: header.alg, header: header as jwt.JwtHeader, ...('iat' in payload ? {} : { noTimestamp: true }) });
 }
 
 /** An unsigned token (`alg` given by the attacker, empty signature). */

@@ -176,6 +176,20 @@ describe('29. strict schemas on every auth body', () => {
   });
 });
 
+describe('29. emails with control, invisible or unencodable characters → 400, never a 503 from the database', () => {
+  it.each([
+    ['a NUL', 'a\u0000b@example.com'],
+    ['a zero-width space', 'ad\u200bmin@example.com'],
+    ['a right-to-left override', 'admin\u202e@example.com'],
+    ['a lone surrogate', 'a\ud800b@example.com'],
+  ])('%s', async (_name, email) => {
+    for (const route of ['/register', '/login']) {
+      const response = await api.post(route, { email, password: PASSWORD });
+      expectError(response, 400, 'invalid_request');
+    }
+  });
+});
+
 describe('30. operator injection is a 400', () => {
   it('login {"email":{"$gt":""}} → 400', async () => {
     expectError(await login({ email: { $gt: '' }, password: 'x' }), 400, 'invalid_request');
@@ -217,6 +231,15 @@ describe('32. bounded, well-behaved body parsing', () => {
     const response = await api.post('/login', undefined, { raw: '{"email":', contentType: 'application/json' });
     expectError(response, 400, 'invalid_request');
     expect(response.text).not.toMatch(/SyntaxError|\bat \S+|<html/i);
+  });
+
+  it('a body that is not the gzip its Content-Encoding claims → 400 JSON, never 500 or 503', async () => {
+    const response = await api.post('/login', undefined, {
+      raw: JSON.stringify({ email: victim.email, password: PASSWORD }),
+      contentType: 'application/json',
+      headers: { 'content-encoding': 'gzip' },
+    });
+    expectError(response, 400, 'invalid_request');
   });
 
   it('Content-Type: text/plain → 415 (or 400), never 500', async () => {

@@ -41,7 +41,11 @@ let same401: HttpResponse;
 
 beforeAll(async () => {
   scaffolded = scaffoldApp('pglite');
-  app = await boot(scaffolded, { JWT_SECRET_PREVIOUS: PREVIOUS_SECRET, NODE_ENV: 'development' });
+  app = await boot(scaffolded, {
+    JWT_SECRET_PREVIOUS: PREVIOUS_SECRET,
+    JWT_SECRET_PREVIOUS_EXPIRES_AT: new Date(Date.now() + 15 * 60_000).toISOString(),
+    NODE_ENV: 'development',
+  });
   api = new AuthApi(app.url);
   account = await api.signUp();
   const decoded = decodeToken(account.session.token);
@@ -124,6 +128,24 @@ describe('3. exp is mandatory and enforced', () => {
   it('an issued access token lives exactly JWT_EXPIRES_IN (15m = 900 s)', () => {
     expect(Number(claims.exp) - Number(claims.iat)).toBe(900);
     expect(account.session.expiresIn).toBe(900);
+  });
+});
+
+describe('hardening beyond the checklist: headers and claims no token of ours has', () => {
+  it('a crit header (extensions the verifier must understand, RFC 7515 §4.1.11) → Same-401', async () => {
+    expectSame401(await api.me(forge(claimsWith(), scaffolded.secret, { ...header, crit: ['b64'], b64: false })));
+  });
+
+  it('no iat (every token we sign has one) → Same-401', async () => {
+    expectSame401(await api.me(forge(claimsWith({ iat: undefined }), scaffolded.secret, header)));
+  });
+
+  it('iat five minutes in the future → Same-401', async () => {
+    expectSame401(await api.me(forge(claimsWith({ iat: nowSeconds() + 300, exp: nowSeconds() + 900 }), scaffolded.secret, header)));
+  });
+
+  it('a lifetime longer than JWT_EXPIRES_IN (ten years) → Same-401', async () => {
+    expectSame401(await api.me(forge(claimsWith({ exp: nowSeconds() + 10 * 365 * 86_400 }), scaffolded.secret, header)));
   });
 });
 
@@ -330,8 +352,16 @@ describe('10. start-up refuses a weak, missing or placeholder JWT_SECRET', () =>
     ['JWT_EXPIRES_IN', '0'],
     ['REFRESH_EXPIRES_IN', '-1'],
     ['REFRESH_EXPIRES_IN', '30x'],
+    // Values that parse but would break something quietly: a date past year 275760, a timer past 24.8 days.
+    ['REFRESH_EXPIRES_IN', '999999999d'],
+    ['RATE_LIMIT_WINDOW', '30d'],
+    ['REFRESH_REUSE_GRACE', '1d'],
+    // A previous key needs an expiry no later than one access token lifetime from now, so restarts cannot extend it.
+    ['JWT_SECRET_PREVIOUS_EXPIRES_AT', ''],
+    ['JWT_SECRET_PREVIOUS_EXPIRES_AT', new Date(Date.now() + 3 * 86_400_000).toISOString()],
   ])('malformed %s=%j → exits ≠ 0 within 5 s, naming the variable', async (name, value) => {
-    const result = await startExpectingExit(scaffolded.dir, { BCRYPT_COST: '10', [name]: value });
+    const previous = name.startsWith('JWT_SECRET_PREVIOUS') ? { JWT_SECRET_PREVIOUS: PREVIOUS_SECRET } : {};
+    const result = await startExpectingExit(scaffolded.dir, { BCRYPT_COST: '10', ...previous, [name]: value });
     expect(result.code).not.toBeNull();
     expect(result.code).not.toBe(0);
     expect(result.ms).toBeLessThan(5000);

@@ -80,16 +80,17 @@ const PLACEHOLDER_FRAGMENTS = [
 ];
 
 const DURATION_PATTERN = /^(\d+)([smhd])?$/;
+// A token's expiry is checked with this much tolerance for clocks that disagree between machines.
+const CLOCK_SKEW_SECONDS = 60;
 
 export function loadAuthConfig(env: Env, now: Date = new Date()): AuthConfig {
   const current = readJwtSecret(env, 'JWT_SECRET');
-  const accessTokenTtlSeconds = readDuration(env, 'JWT_EXPIRES_IN', '15m');
+  const accessTokenTtlSeconds = readDuration(env, 'JWT_EXPIRES_IN', '15m', { max: '7d' });
   const jwtKeyId = keyIdOf(current);
   const verificationKeys = new Map<string, VerificationKey>([[jwtKeyId, { key: toKey(current), acceptedUntil: null }]]);
   const previous = readPreviousSecret(env);
   if (previous !== undefined && !verificationKeys.has(keyIdOf(previous))) {
-    // By default the old key lives as long as the last token it signed: one access token lifetime.
-    const acceptedUntil = readTimestamp(env, 'JWT_SECRET_PREVIOUS_EXPIRES_AT', addSeconds(now, accessTokenTtlSeconds));
+    const acceptedUntil = readPreviousKeyExpiry(env, now, accessTokenTtlSeconds);
     verificationKeys.set(keyIdOf(previous), { key: toKey(previous), acceptedUntil });
   }
   return Object.freeze({
@@ -97,8 +98,8 @@ export function loadAuthConfig(env: Env, now: Date = new Date()): AuthConfig {
     jwtKeyId,
     verificationKeys,
     accessTokenTtlSeconds,
-    refreshTokenTtlSeconds: readDuration(env, 'REFRESH_EXPIRES_IN', '30d'),
-    refreshReuseGraceSeconds: readDuration(env, 'REFRESH_REUSE_GRACE', '10s', { allowZero: true }),
+    refreshTokenTtlSeconds: readDuration(env, 'REFRESH_EXPIRES_IN', '30d', { max: '365d' }),
+    refreshReuseGraceSeconds: readDuration(env, 'REFRESH_REUSE_GRACE', '10s', { allowZero: true, max: '5m' }),
     issuer: readString(env, 'JWT_ISSUER', 'backternity'),
     audience: readString(env, 'JWT_AUDIENCE', 'backternity-api'),
     bcryptCost: readInteger(env, 'BCRYPT_COST', 12, { min: 10, max: 15 }),
@@ -108,13 +109,13 @@ export function loadAuthConfig(env: Env, now: Date = new Date()): AuthConfig {
     allowedOrigins: readOrigins(env, 'AUTH_ALLOWED_ORIGINS'),
     rateLimit: Object.freeze({
       enabled: readBoolean(env, 'RATE_LIMIT_ENABLED', true),
-      windowSeconds: readDuration(env, 'RATE_LIMIT_WINDOW', '10m'),
+      windowSeconds: readDuration(env, 'RATE_LIMIT_WINDOW', '10m', { max: '1d' }),
       loginPerIp: readInteger(env, 'RATE_LIMIT_LOGIN_IP', 10, { min: 1, max: 1_000_000 }),
       loginPerAccount: readInteger(env, 'RATE_LIMIT_LOGIN_ACCOUNT', 10, { min: 1, max: 1_000_000 }),
       registerPerIp: readInteger(env, 'RATE_LIMIT_REGISTER_IP', 10, { min: 1, max: 1_000_000 }),
       refreshPerIp: readInteger(env, 'RATE_LIMIT_REFRESH_IP', 60, { min: 1, max: 1_000_000 }),
     }),
-    userCacheTtlSeconds: readDuration(env, 'AUTH_USER_CACHE_TTL', '5s', { allowZero: true }),
+    userCacheTtlSeconds: readDuration(env, 'AUTH_USER_CACHE_TTL', '5s', { allowZero: true, max: '1h' }),
     logEvents: readBoolean(env, 'AUTH_LOG_EVENTS', true),
   });
 }
@@ -170,11 +171,13 @@ function looksLikePlaceholder(secret: string): boolean {
   return PLACEHOLDER_FRAGMENTS.some((fragment) => letters.includes(fragment));
 }
 
-/** Digits only means seconds; otherwise `<n>s`, `<n>m`, `<n>h` or `<n>d`. */
-function readDuration(env: Env, name: string, fallback: string, options = { allowZero: false }): number {
-  const raw = env[name]?.trim() || fallback;
-  const match = DURATION_PATTERN.exec(raw);
-  const seconds = match ? Number(match[1]) * secondsPerUnit(match[2]) : NaN;
+/**
+ * Digits only means seconds; otherwise `<n>s`, `<n>m`, `<n>h` or `<n>d`. `max` keeps out values that
+ * would break something quietly (timers overflow past 24.8 days, dates past year 275760) or that no
+ * secure setting needs.
+ */
+function readDuration(env: Env, name: string, fallback: string, options: { allowZero?: boolean; max: string }): number {
+  const seconds = parseDuration(env[name]?.trim() || fallback);
   const smallest = options.allowZero ? 0 : 1;
   if (!Number.isSafeInteger(seconds) || seconds < smallest) {
     throw new AuthConfigError(
@@ -182,7 +185,34 @@ function readDuration(env: Env, name: string, fallback: string, options = { allo
       `${name} must be a ${options.allowZero ? 'duration' : 'positive duration'}: seconds (e.g. 900) or a number with s, m, h or d (e.g. 15m, 30d)`,
     );
   }
+  if (seconds > parseDuration(options.max)) throw new AuthConfigError(name, `${name} must be at most ${options.max}`);
   return seconds;
+}
+
+function parseDuration(raw: string): number {
+  const match = DURATION_PATTERN.exec(raw);
+  return match ? Number(match[1]) * secondsPerUnit(match[2]) : NaN;
+}
+
+/**
+ * Until when JWT_SECRET_PREVIOUS still verifies tokens: required, and at most one access token lifetime
+ * away. A default counted from start-up would start again at every restart, keeping an old key alive for
+ * as long as instances keep restarting.
+ */
+function readPreviousKeyExpiry(env: Env, now: Date, accessTokenTtlSeconds: number): Date {
+  const name = 'JWT_SECRET_PREVIOUS_EXPIRES_AT';
+  const latest = addSeconds(now, accessTokenTtlSeconds + CLOCK_SKEW_SECONDS);
+  if (!env[name]?.trim()) {
+    throw new AuthConfigError(
+      name,
+      `JWT_SECRET_PREVIOUS needs ${name}: when the last token signed with it expires, e.g. ${addSeconds(now, accessTokenTtlSeconds).toISOString()} (now + JWT_EXPIRES_IN)`,
+    );
+  }
+  const expiresAt = readTimestamp(env, name, now);
+  if (expiresAt > latest) {
+    throw new AuthConfigError(name, `${name} is later than any token signed with JWT_SECRET_PREVIOUS can live (now + JWT_EXPIRES_IN)`);
+  }
+  return expiresAt;
 }
 
 function secondsPerUnit(unit: string | undefined): number {

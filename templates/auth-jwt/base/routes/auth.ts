@@ -29,12 +29,23 @@ connectAuth().catch((error: unknown) => {
 });
 
 // Shapes only; password rules and email normalization live in the service.
-const credentialsSchema = z
-  .object({
-    email: z.string().min(1).max(254),
-    password: z.string().min(1).max(1024),
-  })
-  .strict();
+// No email holds control characters (a NUL is not even storable in PostgreSQL), invisible format characters
+// (zero-width space, right-to-left override: look-alike accounts) or lone surrogates (not encodable: two
+// different ones would be stored as the same U+FFFD).
+const UNSAFE_IN_EMAIL = /[\p{Cc}\p{Cf}\p{Cs}]/u;
+const LONE_SURROGATE = /\p{Cs}/u;
+const email = z
+  .string()
+  .min(1)
+  .max(254)
+  .refine((value) => !UNSAFE_IN_EMAIL.test(value), 'email must not contain control or invisible characters');
+const password = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((value) => !LONE_SURROGATE.test(value), 'password must be valid Unicode text');
+
+const credentialsSchema = z.object({ email, password }).strict();
 
 const refreshTokenSchema = z
   .object({
@@ -45,12 +56,7 @@ const refreshTokenSchema = z
 // Cookie transport: the refresh token comes from the cookie, and a body may not carry one.
 const emptySchema = z.object({}).strict();
 
-const changePasswordSchema = z
-  .object({
-    currentPassword: z.string().min(1).max(1024),
-    newPassword: z.string().min(1).max(1024),
-  })
-  .strict();
+const changePasswordSchema = z.object({ currentPassword: password, newPassword: password }).strict();
 
 const BODY_LIMIT_BYTES = 10 * 1024;
 /** REFRESH_TOKEN_TRANSPORT=cookie: the refresh token travels in an HttpOnly cookie, never in JSON. */
@@ -263,6 +269,12 @@ export function authErrorHandler(error: unknown, req: Request, res: Response, ne
   next(error);
 }
 
+/**
+ * An error from express.json() (http-errors): a 4xx `status`, and a `type` (entity.parse.failed...) or, for
+ * a body that fails to decompress (a bad gzip stream), only the `expose` flag. Never a store error.
+ */
 function isBodyParserError(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && 'type' in error && 'status' in error;
+  if (typeof error !== 'object' || error === null) return false;
+  const { status, type, expose } = error as { status?: unknown; type?: unknown; expose?: unknown };
+  return typeof status === 'number' && status >= 400 && status < 500 && (typeof type === 'string' || expose === true);
 }

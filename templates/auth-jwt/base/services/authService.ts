@@ -526,9 +526,14 @@ export class AuthService {
     return { token, expiresIn };
   }
 
-  /** The key comes from our own map by `kid`; header fields such as `jku`, `jwk` or `x5u` are never followed. */
+  /**
+   * The key comes from our own map by `kid`; header fields such as `jku`, `jwk` or `x5u` are never followed.
+   * A `crit` header names extensions the verifier must understand (RFC 7515 §4.1.11): we understand none.
+   */
   private verificationKeyFor(token: string): VerificationKey | undefined {
-    const kid = readKeyId(token);
+    const header = readHeader(token);
+    if (!header || header['crit'] !== undefined) return undefined;
+    const kid = typeof header['kid'] === 'string' ? header['kid'] : undefined;
     const entry = kid === undefined ? undefined : this.config.verificationKeys.get(kid);
     if (!entry) return undefined;
     if (entry.acceptedUntil && entry.acceptedUntil.getTime() <= this.now().getTime()) return undefined;
@@ -563,6 +568,10 @@ export class AuthService {
       throw invalidToken();
     }
     if (!isAccessClaims(payload)) throw invalidToken();
+    // Issued in the future, or made to live longer than we ever sign for: not a token of ours.
+    const now = this.now().getTime() / 1000;
+    if (payload.iat > now + CLOCK_TOLERANCE_SECONDS) throw invalidToken();
+    if (payload.exp - payload.iat > this.config.accessTokenTtlSeconds + CLOCK_TOLERANCE_SECONDS) throw invalidToken();
     return payload;
   }
 }
@@ -570,6 +579,7 @@ export class AuthService {
 interface AccessClaims extends JwtPayload {
   sub: string;
   jti: string;
+  iat: number;
   exp: number;
   tv: number;
   token_use: typeof TOKEN_USE;
@@ -581,19 +591,19 @@ function isAccessClaims(payload: string | JwtPayload): payload is AccessClaims {
     typeof payload === 'object' &&
     payload['token_use'] === TOKEN_USE &&
     typeof payload.exp === 'number' &&
+    typeof payload.iat === 'number' &&
     typeof payload.sub === 'string' &&
     typeof payload.jti === 'string' &&
     typeof payload['tv'] === 'number'
   );
 }
 
-/** The `kid` of an unverified token's header, or undefined if there is none. */
-function readKeyId(token: string): string | undefined {
+/** An unverified token's header, or undefined if it is not a JSON object. */
+function readHeader(token: string): Record<string, unknown> | undefined {
   const header = token.slice(0, token.indexOf('.'));
   try {
     const parsed: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
-    const kid = typeof parsed === 'object' && parsed !== null ? (parsed as { kid?: unknown }).kid : undefined;
-    return typeof kid === 'string' ? kid : undefined;
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
