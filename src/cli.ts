@@ -54,6 +54,7 @@ program
   .option('--skip-existing', 'leave every existing component file as it is; only missing ones are created', false)
   .option('--json', 'print the plan/result as JSON on stdout (human output goes to stderr)', false)
   .option('--no-install', 'declare the dependencies in package.json but do not install them')
+  .addOption(new Option('--entry <file>', 'the file that creates your Express app (calls express()), when the search does not find it; relative to --cwd'))
   .addOption(new Option('--package-manager <name>', 'install with npm | pnpm | yarn | bun instead of the detected one (refused if it would add a second lockfile)'))
   .option('--refresh-cookie', 'send the refresh token in an HttpOnly __Host- cookie instead of the JSON body (writes REFRESH_TOKEN_TRANSPORT=cookie and AUTH_ALLOWED_ORIGINS to .env)', false)
   .option('--redis', 'share rate limits and revocation checks between instances through Redis (adds ioredis and REDIS_URL; default: on when the app depends on ioredis or redis)')

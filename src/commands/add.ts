@@ -12,7 +12,7 @@ import { planToJson } from '../plan/json.js';
 import { display, formatPlan } from '../plan/print.js';
 import { changedFiles, conflictsRemaining, ownFileClashes, type ExistingFileMode, type Plan, type PlannedFile } from '../plan/types.js';
 import { detectProject } from '../project/detect.js';
-import { LOCKFILES } from '../project/packageManager.js';
+import { foreignLockfile, LOCKFILES } from '../project/packageManager.js';
 import type { ProjectInfo } from '../project/types.js';
 import { isInteractive } from '../ui/interactive.js';
 import { createLogger, type Logger } from '../ui/logger.js';
@@ -26,6 +26,8 @@ export interface AddOptions {
   install: boolean;
   /** `--package-manager`: overrides detection (never towards a second lockfile). */
   packageManager?: string;
+  /** `--entry`: the file that creates the Express app, when the search cannot find it. */
+  entry?: string;
   overwrite?: boolean;
   skipExisting?: boolean;
   diff?: boolean;
@@ -68,12 +70,12 @@ async function runAdd(componentName: string, options: AddOptions): Promise<numbe
   // With --json, stdout carries only the JSON document; everything for people goes to stderr.
   const logger = createLogger(options.json ? process.stderr : process.stdout);
   const component = getComponent(componentName);
-  const project = detectProject(path.resolve(options.cwd), process.env, { packageManager: options.packageManager });
+  const project = detectProject(path.resolve(options.cwd), process.env, { packageManager: options.packageManager, entry: options.entry });
   const installed = readManifest(project.root);
   const store = await chooseStore(project, options, installed.manifest.components[component.name], logger);
   const refreshCookie = Boolean(options.refreshCookie || installed.manifest.components[component.name]?.options.refreshCookie);
   const redis = chooseRedis(project, options, installed.manifest.components[component.name]);
-  const manifest = component.resolve(project, { store: store.value, refreshCookie, redis: redis.value });
+  const manifest = component.resolve(project, { store: store.value, refreshCookie, redis: redis.value, environment: process.env });
   const plan = buildPlan(project, manifest, {
     store: store.value,
     refreshCookie,
@@ -102,6 +104,7 @@ async function runAdd(componentName: string, options: AddOptions): Promise<numbe
     return exitCode;
   }
   if (clashes.length) throw clashError(plan, clashes);
+  if (plan.install) assertOneLockfile(project);
 
   const toWrite = changedFiles(plan);
   assertWritable(toWrite);
@@ -285,6 +288,16 @@ function storeHints(dependencies: Record<string, string>): Array<{ store: Store;
     if (dependency in dependencies && !byStore.has(store)) byStore.set(store, dependency);
   }
   return [...byStore].map(([store, dependency]) => ({ store, dependency }));
+}
+
+/** Installing must not add a second lockfile (a packageManager field that disagrees with the lockfile present). */
+function assertOneLockfile(project: ProjectInfo): void {
+  const { name } = project.packageManager;
+  const foreign = foreignLockfile([project.root, ...(project.workspaceRoot ? [project.workspaceRoot] : [])], name);
+  if (!foreign) return;
+  throw new CliError(`${name} would install next to ${path.relative(project.root, foreign) || foreign}, leaving the app with two lockfiles (${project.packageManager.reason}).`, {
+    hint: `Nothing was changed. Delete the lockfile you no longer use (or fix the packageManager field), or run with --no-install and install yourself.`,
+  });
 }
 
 function hasNodeModules(project: ProjectInfo): boolean {

@@ -55,7 +55,7 @@ const DESCRIPTION = 'JWT authentication: register, login, me, refresh (rotating)
 export const authJwt: Component = {
   name: 'auth-jwt',
   description: DESCRIPTION,
-  resolve(project: ProjectInfo, { store, refreshCookie = false, redis = false }: ComponentOptions): ComponentManifest {
+  resolve(project: ProjectInfo, { store, refreshCookie = false, redis = false, environment = {} }: ComponentOptions): ComponentManifest {
     const database = databaseName(project);
     const storeEnv = {
       mongodb: { key: 'MONGODB_URI', value: `mongodb://127.0.0.1:27017/${database}`, comment: 'MongoDB connection string' },
@@ -69,13 +69,19 @@ export const authJwt: Component = {
       ...(refreshCookie ? COOKIE_ENV : []),
       ...(redis ? REDIS_ENV : []),
     ];
+    // Connection settings the environment already has (a CI job's DATABASE_URL) beat the local defaults.
+    const connections = new Set([storeEnv.key, ...(redis ? REDIS_ENV.map((entry) => entry.key) : [])]);
+    const fromEnvironment = (entry: (typeof common)[number]) => {
+      const value = connections.has(entry.key) ? environment[entry.key]?.trim() : undefined;
+      return value ? { ...entry, value } : entry;
+    };
     return {
       name: 'auth-jwt',
       description: DESCRIPTION,
       files: templateFolders(store, redis).flatMap(listTemplates),
       dependencies: { ...RUNTIME_DEPENDENCIES, ...STORE_DEPENDENCIES[store], ...(redis ? REDIS_DEPENDENCIES : {}) },
       devDependencies: project.language === 'ts' ? typeDependencies(project, store) : {},
-      env: [{ key: 'JWT_SECRET', value: generateJwtSecret(), comment: 'HMAC key for access tokens (keep it secret; 256+ random bits)' }, ...common],
+      env: [{ key: 'JWT_SECRET', value: generateJwtSecret(), comment: 'HMAC key for access tokens (keep it secret; 256+ random bits)' }, ...common.map(fromEnvironment)],
       envExample: [{ key: 'JWT_SECRET', value: 'CHANGE_ME', comment: 'Generate one: openssl rand -base64 48' }, ...common],
       gitignore: store === 'pglite' ? ['.env', '.data/'] : ['.env'],
       mount: { path: '/api/auth', routerModule: 'routes/auth', connectModule: 'services/auth' },

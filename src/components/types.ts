@@ -14,6 +14,11 @@ export interface ComponentOptions {
   refreshCookie?: boolean;
   /** Rate limits and revocation checks shared through Redis (`--redis`, or an ioredis/redis dependency). */
   redis?: boolean;
+  /**
+   * The environment the command runs in: a connection setting already set there (DATABASE_URL in a CI job)
+   * is what goes into `.env`, instead of a local default. Never into `.env.example`.
+   */
+  environment?: Readonly<Record<string, string | undefined>>;
 }
 
 /** One file the component installs: a template path and where it lands, relative to the app's source dir. */

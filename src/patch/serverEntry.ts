@@ -63,6 +63,30 @@ const CONNECT_EXPORT = 'connectAuth';
  * Returns undefined when the file never stores the result of `express()`.
  * Throws SourceSyntaxError (message `file:line:col: detail`) when the file cannot be parsed.
  */
+/**
+ * Whether the file mounts the component's router by hand: it imports `authRouter` from a module whose path
+ * ends in `routerModule` (`routes/auth`, with any extension) and passes it to a `.use(…)`. Such a file is
+ * the entry even when it does not create the app itself.
+ */
+export function mountsRouterByHand(source: string, filename: string, routerModule: string): boolean {
+  const program = parseSource(source, filename).program;
+  for (const statement of program.body) {
+    const specifiers =
+      statement.type === 'ImportDeclaration'
+        ? [statement.source.value]
+        : statement.type === 'VariableDeclaration'
+          ? statement.declarations.map((d) => requireSpecifier(d.init)).filter((s): s is string => s !== undefined)
+          : [];
+    for (const specifier of specifiers) {
+      const bare = specifier.replace(/\.[cm]?[jt]s$/, '').replace(/\/index$/, '');
+      if (!/^\.\.?\//.test(specifier) || !bare.endsWith(`/${routerModule}`)) continue;
+      const local = importedBinding(program, specifier, ROUTER_EXPORT);
+      if (local && findRouterMount(program, local)) return true;
+    }
+  }
+  return false;
+}
+
 export function findExpressApp(source: string, filename: string): ExpressAppLocation | undefined {
   const found = locateApp(parseSource(source, filename));
   if (found.kind === 'member') return { appVariable: found.expression, callStart: found.callStart, topLevel: false };
@@ -102,12 +126,13 @@ export function patchServerEntry(source: string, filename: string, options: Entr
   const mountStatement = routerLocal ? findRouterMount(program, routerLocal) : undefined;
 
   const located = locateApp(ast);
+  // The lines were added by hand (a shape we cannot patch, or an app created elsewhere): nothing to do.
+  if (located.kind !== 'app' && mountStatement) return { status: 'unchanged', source };
   if (located.kind === 'none') return unsupported(`${filename} never calls express()`);
   if (located.kind === 'unbound') {
     return unsupported(`${filename} calls express() without storing the app in a variable (\`const app = express()\`)`);
   }
   if (located.kind === 'member') {
-    if (mountStatement) return { status: 'unchanged', source };
     return unsupported(
       `${filename} creates the app as \`${located.expression}\` (inside a class), where the right spot for the mount is a matter of your code's structure`,
       located.expression,
@@ -203,7 +228,13 @@ function locateApp(ast: t.File): Located {
   const isExpressCall = (node: t.Node): boolean => {
     if (node.type !== 'CallExpression') return false;
     const callee = unwrap(node.callee);
-    return (callee.type === 'Identifier' && names.has(callee.name)) || requireSpecifier(callee) === 'express';
+    if (callee.type === 'Identifier' && names.has(callee.name)) return true;
+    // `ex.default()` after `import * as ex from 'express'`.
+    if (callee.type === 'MemberExpression' && dottedName(callee.property) === 'default') {
+      const object = unwrap(callee.object);
+      if (object.type === 'Identifier' && names.has(object.name)) return true;
+    }
+    return requireSpecifier(callee) === 'express';
   };
 
   /** `express()` itself or a chain starting from it: `express().use(cors())`, `require('express')()`. */
@@ -226,6 +257,12 @@ function locateApp(ast: t.File): Located {
       const call = appCall(node.right);
       const expression = dottedName(node.left);
       if (call && expression) member = { expression, callStart: startOf(call) };
+    }
+    // `private readonly app = express();` as a class field: `this.app` too.
+    if ((node.type === 'ClassProperty' || node.type === 'ClassPrivateProperty') && node.value && !member) {
+      const call = appCall(node.value);
+      const key = node.key.type === 'Identifier' ? node.key.name : node.key.type === 'PrivateName' ? `#${node.key.id.name}` : undefined;
+      if (call && key) member = { expression: `this.${key}`, callStart: startOf(call) };
     }
     let variable: string | undefined;
     let first: t.CallExpression | undefined;
@@ -256,14 +293,33 @@ function locateApp(ast: t.File): Located {
       topStatement,
     });
   });
-  // Sub-apps are sometimes created inside helpers; the one at the top level is the server's.
-  const app = apps.find((a) => a.topLevel) ?? apps[0];
+  // Sub-apps are sometimes created inside helpers; the one at the top level is the server's. Of several at
+  // the top level, one mounted into another (`app.use('/api', api)`) is a sub-app: its routes would end up
+  // under the other's prefix.
+  const topLevel = apps.filter((a) => a.topLevel);
+  const mounted = mountedApps(ast.program, new Set(apps.map((a) => a.appVariable)));
+  const app = topLevel.find((a) => !mounted.has(a.appVariable)) ?? topLevel[0] ?? apps[0];
   if (app) return { kind: 'app', app };
   if (member) return { kind: 'member', ...member };
   return calls > 0 ? { kind: 'unbound' } : { kind: 'none' };
 }
 
 /** Local names bound to the express module: default, namespace, `{ default as e }`, `require('express')`. */
+/** Apps passed to another app's `.use(…)`: `app.use('/api', api)` makes `api` a sub-app. */
+function mountedApps(program: t.Program, appNames: Set<string>): Set<string> {
+  const mounted = new Set<string>();
+  walk(program, (node) => {
+    if (node.type !== 'CallExpression' || methodName(node) !== 'use') return;
+    const owner = unwrap((unwrap(node.callee) as t.MemberExpression).object);
+    if (owner.type !== 'Identifier' || !appNames.has(owner.name)) return;
+    for (const argument of node.arguments) {
+      const value = unwrap(argument);
+      if (value.type === 'Identifier' && value.name !== owner.name && appNames.has(value.name)) mounted.add(value.name);
+    }
+  });
+  return mounted;
+}
+
 function expressNames(program: t.Program): Set<string> {
   const names = new Set<string>();
   for (const statement of program.body) {
@@ -309,17 +365,53 @@ function mountPoint(app: LocatedApp, mountPath: string): { after: t.Statement; d
   const context: ClassifyContext = { app: appVariable, mountPath, servers: new Set(), functions: localFunctions(body) };
   let after = statement;
   let afterSetup = false;
+  let sawRoutes = false;
   for (let i = body.indexOf(statement) + 1; i < body.length; i++) {
     const candidate = body[i];
     if (!candidate) break;
     const role = classify(candidate, context);
     if (role.kind === 'boundary') return { after, description: `before ${role.what}` };
+    // `app.use(middleware.unknownEndpoint); app.use(middleware.errorHandler);`: a handler we cannot see into,
+    // right in front of the error handler, is the 404 handler in all but name.
+    const opaque = role.kind === 'setup' && sawRoutes ? opaqueHandlerName(candidate, appVariable, context.functions) : undefined;
+    sawRoutes ||= mountsRoutes(candidate, appVariable);
+    const next = body[i + 1];
+    if (opaque && next) {
+      const following = classify(next, { ...context, servers: new Set(context.servers) });
+      if (following.kind === 'boundary' && following.what === 'the error handler') {
+        return { after, description: `before \`${opaque}\` (in front of your error handler, so taken for your 404 handler)` };
+      }
+    }
     if (role.kind === 'setup') {
       after = candidate;
       afterSetup = true;
     }
   }
   return { after, description: afterSetup ? 'after the last middleware and routes' : `right after the ${appVariable} is created` };
+}
+
+/** `app.use('/path', …)` or `app.get(…)`: routes, after which a pathless handler may be the 404 one. */
+function mountsRoutes(statement: t.Statement, app: string): boolean {
+  if (statement.type !== 'ExpressionStatement') return false;
+  const { root, calls } = callChain(unwrap(statement.expression));
+  if (!isIdentifier(root, app)) return false;
+  return calls.some((call) => {
+    const method = methodName(call);
+    if (method === 'use') return call.arguments[0] !== undefined && stringValue(call.arguments[0]) !== undefined;
+    return method !== undefined && ROUTE_METHODS.has(method);
+  });
+}
+
+/** `app.use(x)` / `app.use(mod.x)` with one handler given by name (imported: we cannot see its body). */
+function opaqueHandlerName(statement: t.Statement, app: string, functions: Map<string, t.Function>): string | undefined {
+  if (statement.type !== 'ExpressionStatement') return undefined;
+  const expression = unwrap(statement.expression);
+  if (expression.type !== 'CallExpression' || methodName(expression) !== 'use' || expression.arguments.length !== 1) return undefined;
+  if (!isIdentifier(unwrap((unwrap(expression.callee) as t.MemberExpression).object), app)) return undefined;
+  const handler = unwrap(expression.arguments[0] as t.Node);
+  if (handler.type === 'Identifier' && functions.has(handler.name)) return undefined; // its body was looked at
+  if (handler.type !== 'Identifier' && handler.type !== 'MemberExpression') return undefined;
+  return dottedName(handler);
 }
 
 interface ClassifyContext {
@@ -420,7 +512,14 @@ function terminalHandler(call: t.CallExpression, context: ClassifyContext): stri
   // Only `use` runs for every path below its prefix; `app.get(fn)` is not a thing.
   if (method !== 'use') return undefined;
   const prefix = stringValue(first);
-  if (prefix !== undefined) return coversPath(prefix, mountPath) ? firstTerminal(rest, context) : undefined;
+  if (prefix !== undefined) {
+    if (!coversPath(prefix, mountPath)) return undefined;
+    // A router on a parent path (`app.use('/api', apiRouter)`) sees /api/auth requests first: its own
+    // catch-all or /auth routes would shadow ours. Middleware on that path (`cors()`) is not a router.
+    const router = rest.map((handler) => dottedName(unwrap(handler))).find((name) => name !== undefined && ROUTER_NAME.test(name));
+    if (trimSlash(prefix) !== '' && trimSlash(prefix) !== trimSlash(mountPath) && router) return `\`${router}\` on ${prefix}`;
+    return firstTerminal(rest, context);
+  }
   if (first.type === 'RegExpLiteral' || first.type === 'ArrayExpression') return undefined;
   return firstTerminal(call.arguments, context);
 }
@@ -433,8 +532,11 @@ function firstTerminal(handlers: t.CallExpression['arguments'], context: Classif
   return undefined;
 }
 
-// Names of imported handlers are all we can see of them; these are the names 404/error/fallback handlers get.
-const NOT_FOUND_NAME = /not.?found|404/i;
+const ROUTER_NAME = /router|routes|api$/i;
+
+// Names of imported handlers are all we can see of them; these are the names 404/error/fallback handlers get
+// (`unknownEndpoint` is the Full Stack Open course's, and so in many apps).
+const NOT_FOUND_NAME = /not.?found|404|unknown|no.?route|unmatched|missing.?route/i;
 const ERROR_NAME = /error/i;
 const FALLBACK_NAME = /fallback|catch.?all/i;
 

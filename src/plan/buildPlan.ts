@@ -260,8 +260,15 @@ function entryFile(project: ProjectInfo, manifest: ComponentManifest): { file: P
   const entry = project.entry;
   const manual = manualEntryLines(project, manifest);
   if (!entry) {
-    throw new CliError(`Could not find the server entry: ${project.entryProblem ?? 'no file calls express()'}.`, {
-      hint: `Add these lines to the file that creates your Express app, after your middleware and before your 404/error handlers, then run again:\n${manual}`,
+    const problem = project.entryProblem ?? 'no file calls express()';
+    const srcDir = relativePath(project.root, project.srcDir) || '.';
+    throw new CliError(`Could not find the server entry: ${problem}.`, {
+      hint: /fix the syntax error/.test(problem)
+        ? 'Nothing was changed.'
+        : 'Nothing was changed. Either name the file that creates your Express app:\n' +
+          '    backternity add auth-jwt --entry <file>\n' +
+          `or add these lines to it yourself (paths relative to ${srcDir}/; after your middleware, before your 404/error\n` +
+          `handlers) and run again: a file that mounts authRouter counts as the entry, and the files it imports are created then.\n${manual}`,
     });
   }
   const source = read(entry.path) ?? '';
@@ -277,7 +284,9 @@ function entryFile(project: ProjectInfo, manifest: ComponentManifest): { file: P
   });
   if (result.status === 'unsupported') {
     throw new CliError(`Could not patch ${path.relative(project.root, entry.path)}: ${result.reason}.`, {
-      hint: `Add these lines by hand (after your middleware, before your 404/error handlers), then run again:\n${result.manual.map((line) => `    ${line}`).join('\n')}`,
+      hint:
+        'Nothing was changed. Add these lines by hand (after your middleware, before your 404/error handlers), then run\n' +
+        `again: once the file mounts authRouter, the run creates the files it imports and leaves the file as it is.\n${result.manual.map((line) => `    ${line}`).join('\n')}`,
     });
   }
   return {

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import type { Statement } from '@babel/types';
 import { CliError } from '../errors.js';
 import { readJsonFile } from '../textFile.js';
-import { findExpressApp } from '../patch/serverEntry.js';
+import { findExpressApp, mountsRouterByHand } from '../patch/serverEntry.js';
 import { detectPackageManager, resolvePackageManager } from './packageManager.js';
 import { parseSource } from '../patch/ast.js';
 import { relativeSpecifiers } from './source.js';
@@ -27,7 +27,12 @@ const ENTRY_NAMES = ['server', 'app', 'index', 'main'];
 export interface DetectOptions {
   /** `--package-manager`: overrides detection, but never in a way that would create a second lockfile. */
   packageManager?: string | undefined;
+  /** `--entry`: the server entry, relative to the current folder; replaces the search. */
+  entry?: string | undefined;
 }
+
+/** Where components mount their routers, so a file that already mounts one by hand counts as the entry. */
+const ROUTER_MODULE = 'routes/auth';
 
 /** Reads the target app once and answers every question the pipeline has about it. Writes nothing. */
 export function detectProject(cwd: string, env: NodeJS.ProcessEnv = process.env, options: DetectOptions = {}): ProjectInfo {
@@ -36,8 +41,8 @@ export function detectProject(cwd: string, env: NodeJS.ProcessEnv = process.env,
   const tsconfigPath = fs.existsSync(path.join(root, 'tsconfig.json')) ? path.join(root, 'tsconfig.json') : undefined;
   const tsOptions = tsconfigPath ? readTsOptions(tsconfigPath) : undefined;
 
-  const { entry, entryProblem, entrySource } = findServerEntry(root, packageJson, tsOptions);
-  const language = entry ? (/\.(c|m)?ts$/.test(entry.path) ? 'ts' : 'js') : tsOptions ? 'ts' : 'js';
+  const { entry, entryProblem, entrySource } = findServerEntry(root, packageJson, tsOptions, entryOverride(cwd, root, options.entry));
+  const language = entry ? (/\.(c|m)?tsx?$/.test(entry.path) ? 'ts' : 'js') : tsOptions ? 'ts' : 'js';
   const moduleSystem = detectModuleSystem(packageJson, language === 'ts' ? tsOptions : undefined, entry?.path);
   const entryAst = entry && entrySource !== undefined ? safeParse(entrySource, entry.path) : undefined;
   const outputExtension = language === 'ts' ? '.ts' : ((/\.[cm]?js$/.exec(entry?.path ?? '')?.[0] ?? '.js') as '.js' | '.mjs' | '.cjs');
@@ -57,9 +62,9 @@ export function detectProject(cwd: string, env: NodeJS.ProcessEnv = process.env,
     entry,
     entryProblem,
     expressMajor: detectExpressMajor(root, dependencies.express),
-    packageManager: options.packageManager === undefined ? detectPackageManager(root, env) : resolvePackageManager(root, options.packageManager),
+    packageManager: options.packageManager === undefined ? detectPackageManager(root, env, workspaceRoot ?? root) : resolvePackageManager(root, options.packageManager),
     workspaceRoot,
-    style: detectStyle(entrySource, entryAst, { root, file: entry?.path ?? path.join(root, `index${outputExtension}`) }),
+    style: detectStyle(entrySource, entryAst, { root, top: workspaceRoot, file: entry?.path ?? path.join(root, `index${outputExtension}`) }),
     dependencies,
     tsconfigPath,
     port: detectPort(root, [entry?.path, ...scriptCandidates(root, packageJson, tsOptions !== undefined), ...conventionalCandidates(root)]),
@@ -187,10 +192,16 @@ function findServerEntry(
   root: string,
   packageJson: PackageJson,
   tsOptions: TsOptions | undefined,
+  override: string | undefined,
 ): { entry: ServerEntry | undefined; entryProblem: string | undefined; entrySource: string | undefined } {
   const isTypeScript = tsOptions !== undefined;
   const compiled = (file: string) => isTypeScript && isBuildOutput(root, file, tsOptions.outDir);
-  const candidates = unique([...scriptCandidates(root, packageJson, isTypeScript), ...conventionalCandidates(root)]).filter((file) => !compiled(file));
+  // `--entry` is the only candidate; otherwise the file an earlier run patched (backternity.json) comes first.
+  const candidates = override
+    ? [override]
+    : unique([...recordedEntries(root), ...scriptCandidates(root, packageJson, isTypeScript), ...conventionalCandidates(root)]).filter(
+        (file) => !compiled(file),
+      );
   const followed: string[] = [];
   const unparsable: string[] = [];
   for (const file of candidates) {
@@ -222,8 +233,40 @@ function findServerEntry(
       unparsable.push(error instanceof Error ? error.message : String(error));
       return undefined;
     }
-    if (!app) return undefined;
+    if (!app) {
+      // Mounted by hand (the lines an earlier run printed): the entry, though the app is created elsewhere.
+      if (!mountsRouterByHand(source, file, ROUTER_MODULE)) return undefined;
+      return { entry: { path: file, appVariable: undefined }, entryProblem: undefined, entrySource: source };
+    }
     return { entry: { path: file, appVariable: app.appVariable }, entryProblem: undefined, entrySource: source };
+  }
+}
+
+/** `--entry <file>`: must exist and be inside the app. */
+function entryOverride(cwd: string, root: string, entry: string | undefined): string | undefined {
+  if (entry === undefined) return undefined;
+  const file = path.resolve(cwd, entry);
+  const relative = path.relative(root, file);
+  if (!isFile(file) || relative.startsWith('..') || path.isAbsolute(relative)) {
+    throw new CliError(`--entry ${entry}: ${isFile(file) ? `is outside the app at ${root}` : 'no such file'}.`, {
+      hint: 'Give the file that creates your Express app (calls express()), relative to the current folder.',
+      exitCode: 2,
+    });
+  }
+  return file;
+}
+
+/** Entry files an earlier run recorded in backternity.json, if they still exist. */
+function recordedEntries(root: string): string[] {
+  try {
+    const manifest = readJsonFile(path.join(root, 'backternity.json')) as { components?: Record<string, { entry?: { file?: unknown } }> };
+    return Object.values(manifest.components ?? {})
+      .map((component) => component.entry?.file)
+      .filter((file): file is string => typeof file === 'string')
+      .map((file) => path.join(root, ...file.split('/')))
+      .filter(isFile);
+  } catch {
+    return [];
   }
 }
 
@@ -288,14 +331,22 @@ function resolveLocal(fromDir: string, specifier: string): string[] {
   return found && !found.includes(`${path.sep}node_modules${path.sep}`) ? [found] : [];
 }
 
+/**
+ * The module system the generated files run in. JavaScript files take the entry's extension, so its
+ * `.mjs`/`.cjs` decides. TypeScript files are `.ts`: package.json `type` decides for Node, tsx and ts-node
+ * alike, whatever the entry's own extension; `module: esnext` or `preserve` only says what syntax tsc
+ * writes (without `"type": "module"`, tsx runs such files as CommonJS, where top-level await fails).
+ */
 function detectModuleSystem(packageJson: PackageJson, ts: TsOptions | undefined, entryPath: string | undefined): 'esm' | 'cjs' {
-  if (entryPath?.match(/\.m(j|t)s$/)) return 'esm';
-  if (entryPath?.match(/\.c(j|t)s$/)) return 'cjs';
   const packageType = packageJson.type === 'module' ? 'esm' : 'cjs';
-  const module = ts?.module;
-  if (!module || module.startsWith('node')) return packageType;
+  if (ts === undefined || !entryPath || !/\.[cm]?tsx?$/.test(entryPath)) {
+    if (entryPath?.match(/\.mjs$/)) return 'esm';
+    if (entryPath?.match(/\.cjs$/)) return 'cjs';
+    return packageType;
+  }
+  const module = ts.module;
   if (module === 'commonjs' || module === 'umd' || module === 'amd') return 'cjs';
-  return 'esm'; // es2015…esnext, preserve: ESM syntax run by a bundler or Node ESM.
+  return packageType;
 }
 
 function detectSourceSyntax(ast: ReturnType<typeof safeParse>, language: 'ts' | 'js', moduleSystem: 'esm' | 'cjs') {

@@ -27,7 +27,9 @@ export function isPackageManagerName(value: string): value is PackageManagerName
 export function detectPackageManager(
   root: string,
   env: NodeJS.ProcessEnv = process.env,
+  top: string = root,
 ): { name: PackageManagerName; reason: string } {
+  // Up to the workspace root (or just the app): a stray lockfile in a parent folder belongs to nobody.
   for (let dir = root; ; dir = path.dirname(dir)) {
     const field = readPackageManagerField(path.join(dir, 'package.json'));
     if (field) return { name: field, reason: `packageManager field in ${path.relative(root, path.join(dir, 'package.json')) || 'package.json'}` };
@@ -36,7 +38,7 @@ export function detectPackageManager(
         return { name, reason: `${path.relative(root, path.join(dir, file)) || file} found` };
       }
     }
-    if (path.dirname(dir) === dir) break;
+    if (dir === top || path.dirname(dir) === dir) break;
   }
   const agent = env.npm_config_user_agent?.split('/')[0];
   if (agent && isPackageManagerName(agent) && agent !== 'npm') {
@@ -82,4 +84,18 @@ export function resolvePackageManager(root: string, requested: string): { name: 
     if (field || path.dirname(dir) === dir) break;
   }
   return { name: requested, reason: '--package-manager' };
+}
+
+/**
+ * A lockfile of another package manager where `name` would install, when `name` has none there yet: the
+ * install would leave the app with two lockfiles (a packageManager field that disagrees with the lockfile).
+ */
+export function foreignLockfile(dirs: string[], name: PackageManagerName): string | undefined {
+  for (const dir of dirs) {
+    const present = LOCKFILES.filter(([file]) => fs.existsSync(path.join(dir, file)));
+    if (present.length === 0) continue;
+    if (present.some(([, manager]) => manager === name)) return undefined;
+    return path.join(dir, present[0]![0]);
+  }
+  return undefined;
 }

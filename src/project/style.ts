@@ -18,11 +18,11 @@ const PRETTIER_DEFAULTS = { singleQuote: false, semi: true };
  * indentation; `.editorconfig` decides indentation and line endings where Prettier is silent; the entry
  * file fills in the rest.
  */
-export function detectStyle(source: string | undefined, ast: File | undefined, where?: { root: string; file: string }): CodeStyle {
+export function detectStyle(source: string | undefined, ast: File | undefined, where?: { root: string; file: string; top?: string }): CodeStyle {
   const inferred = inferStyle(source, ast);
   if (!where) return inferred;
   const editor = readEditorConfig(where.root, where.file);
-  const prettier = readPrettierConfig(where.root);
+  const prettier = findPrettierConfig(where.root, where.top ?? where.root);
   const style = { ...inferred };
   if (editor.indent !== undefined) style.indent = editor.indent;
   if (editor.eol !== undefined) style.eol = editor.eol;
@@ -98,7 +98,19 @@ interface PrettierOptions {
 
 const PRETTIER_FILES = ['.prettierrc', '.prettierrc.json', '.prettierrc.json5', '.prettierrc.yaml', '.prettierrc.yml'];
 
-/** The app's Prettier options, if it has a config file we can read without running code. */
+/**
+ * As Prettier looks for its config: from the app's folder up, here as far as `top` (a workspace root keeps
+ * one `.prettierrc` for every member).
+ */
+function findPrettierConfig(root: string, top: string): PrettierOptions | undefined {
+  for (let dir = root; ; dir = path.dirname(dir)) {
+    const found = readPrettierConfig(dir);
+    if (found) return found;
+    if (dir === top || path.dirname(dir) === dir || path.relative(top, dir).startsWith('..')) return undefined;
+  }
+}
+
+/** The Prettier options in one folder, if it has a config file we can read without running code. */
 export function readPrettierConfig(root: string): PrettierOptions | undefined {
   for (const name of PRETTIER_FILES) {
     const file = path.join(root, name);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import request from 'supertest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { makeSandbox, runCli, runScript, snapshotTree, startApp, typeCheck } from '../../scripts/sandbox.mjs';
+import { makeSandbox, runCli, runScript, snapshotTree, startApp, startExpectingExit, typeCheck } from '../../scripts/sandbox.mjs';
 
 /**
  * The product's promise, end to end: the built CLI scaffolds into a copy of a real Express + TypeScript app,
@@ -171,6 +171,14 @@ describe.each(FIXTURES)('backternity add auth-jwt --db pglite on $name', (fixtur
       // The app's own routes still work, and the app keeps its own 404.
       expect((await api.get('/health')).status).toBe(200);
       expect((await api.get('/nope')).status).toBe(404);
+
+      // A second process on the same PGlite directory (another instance, a cluster worker) would corrupt it:
+      // it stops at start-up and says why, and the first one keeps serving.
+      const second = await startExpectingExit(sandbox.dir, { BCRYPT_COST: '10' });
+      expect(second.code).not.toBe(0);
+      expect(second.stderr).toMatch(/PGLITE_DATA_DIR \(process \d+ has it open; PGlite allows one process per directory/);
+      expect((await api.get('/api/auth/me').set('Authorization', `Bearer ${session.token}`)).status).toBe(401);
+      expect((await api.post('/api/auth/login').send(credentials)).status).toBe(200);
     } finally {
       await app.stop();
     }

@@ -82,6 +82,57 @@ describe('bad input leaves the project untouched and says what to do', () => {
     expect(snapshotTree(dir)).toEqual(before);
   });
 
+  it('no dead end: the printed lines, added by hand to a file the app loads, make the next run succeed', () => {
+    const dir = sandbox();
+    // The app is created where the search cannot see it: a class field in a file with an unusual name.
+    fs.rmSync(path.join(dir, 'src', 'server.ts'));
+    fs.mkdirSync(path.join(dir, 'src', 'core'));
+    const core = path.join(dir, 'src', 'core', 'http.ts');
+    fs.writeFileSync(core, "import express from 'express';\n\nexport class HttpServer {\n  readonly app = express();\n}\n");
+    fs.writeFileSync(path.join(dir, 'src', 'server.ts'), "import { HttpServer } from './core/http.js';\n\nnew HttpServer().app.listen(3000);\n");
+    // Found through the entry's import; the class field is reported with the lines for it.
+    const first = runCli(ADD, { cwd: dir });
+    expect(first.code).toBe(1);
+    expect(first.stderr).toMatch(/Could not patch src\/core\/http\.ts/);
+    expect(first.stderr).toContain("this.app.use('/api/auth', authRouter, authErrorHandler);");
+    // The user adds the lines; the next run accepts the file as it is and creates what it imports.
+    fs.writeFileSync(
+      core,
+      "import express from 'express';\nimport { authRouter, authErrorHandler } from '../routes/auth.js';\n\nexport class HttpServer {\n  readonly app = express();\n  constructor() {\n    this.app.use('/api/auth', authRouter, authErrorHandler);\n  }\n}\n",
+    );
+    const edited = fs.readFileSync(core);
+    const again = runCli(ADD, { cwd: dir });
+    expect(again.stderr).toBe('');
+    expect(again.code).toBe(0);
+    expect(fs.readFileSync(core)).toEqual(edited);
+    expect(fs.existsSync(path.join(dir, 'src', 'routes', 'auth.ts'))).toBe(true);
+    expect(JSON.parse(fs.readFileSync(path.join(dir, 'backternity.json'), 'utf8')).components['auth-jwt'].entry.file).toBe('src/core/http.ts');
+  });
+
+  it('--entry names an entry the search cannot find (started by a config file, not a script)', () => {
+    const dir = sandbox();
+    fs.mkdirSync(path.join(dir, 'server'));
+    fs.renameSync(path.join(dir, 'src', 'server.ts'), path.join(dir, 'server', 'boot.ts'));
+    const lost = runCli(ADD, { cwd: dir });
+    expect(lost.code).toBe(1);
+    expect(lost.stderr).toMatch(/backternity add auth-jwt --entry <file>/);
+    const named = runCli([...ADD, '--entry', 'server/boot.ts'], { cwd: dir });
+    expect(named.stderr).toBe('');
+    expect(named.code).toBe(0);
+    expect(fs.readFileSync(path.join(dir, 'server', 'boot.ts'), 'utf8')).toContain("app.use('/api/auth', authRouter, authErrorHandler);");
+    // Recorded: the next run finds it without the flag.
+    expect(runCli(ADD, { cwd: dir }).stdout).toMatch(/Nothing to change/);
+  });
+
+  it('--entry with a file that does not exist is a usage error', () => {
+    const dir = sandbox();
+    const before = snapshotTree(dir);
+    const result = runCli([...ADD, '--entry', 'src/nope.ts'], { cwd: dir });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/--entry src\/nope\.ts: no such file/);
+    expect(snapshotTree(dir)).toEqual(before);
+  });
+
   it('a server entry with a syntax error is reported with its position', () => {
     const dir = sandbox();
     const entry = path.join(dir, 'src', 'server.ts');
@@ -90,6 +141,20 @@ describe('bad input leaves the project untouched and says what to do', () => {
     const result = runCli(ADD, { cwd: dir });
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/server\.ts/);
+    expect(result.stderr).not.toMatch(/authRouter/); // fix the syntax first; no lines to add by hand
+    expect(snapshotTree(dir)).toEqual(before);
+  });
+
+  it('an install that would add a second lockfile is refused before anything is written', () => {
+    const dir = sandbox();
+    const file = path.join(dir, 'package.json');
+    fs.writeFileSync(file, JSON.stringify({ ...JSON.parse(fs.readFileSync(file, 'utf8')), packageManager: 'yarn@4.5.0' }, null, 2));
+    fs.writeFileSync(path.join(dir, 'package-lock.json'), '{"lockfileVersion": 3}\n');
+    const before = snapshotTree(dir);
+    const result = runCli(['add', 'auth-jwt', '--yes', '--db', 'pglite'], { cwd: dir });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/yarn would install next to package-lock\.json, leaving the app with two lockfiles/);
+    expect(result.stderr).toMatch(/--no-install/);
     expect(snapshotTree(dir)).toEqual(before);
   });
 

@@ -25,7 +25,8 @@ describe('backternity add auth-jwt --db postgres', () => {
 
   beforeAll(() => {
     sandbox = makeSandbox('ts-esm-nodenext');
-    scaffold = runCli([...ADD, '--db', 'postgres'], { cwd: sandbox.dir });
+    // Empty: a DATABASE_URL of the shell running the tests must not stand in for the default.
+    scaffold = runCli([...ADD, '--db', 'postgres'], { cwd: sandbox.dir, env: { DATABASE_URL: '' } });
   });
   afterAll(() => sandbox?.cleanup());
 
@@ -40,6 +41,18 @@ describe('backternity add auth-jwt --db postgres', () => {
     expect(pkg.devDependencies).toHaveProperty('@types/pg');
     expect(pkg.dependencies).not.toHaveProperty('@electric-sql/pglite');
     expect(fs.readFileSync(path.join(sandbox.dir, '.env'), 'utf8')).toMatch(/^DATABASE_URL=postgres:\/\/.+\/notes_api$/m);
+  });
+
+  it('takes DATABASE_URL from the environment when it is set there (a CI job), never into .env.example', () => {
+    const other = makeSandbox('ts-esm-nodenext');
+    try {
+      const url = 'postgres://ci:ci@db.internal:5432/smoke';
+      expect(runCli([...ADD, '--db', 'postgres'], { cwd: other.dir, env: { DATABASE_URL: url } }).code).toBe(0);
+      expect(fs.readFileSync(path.join(other.dir, '.env'), 'utf8')).toContain(`DATABASE_URL=${url}\n`);
+      expect(fs.readFileSync(path.join(other.dir, '.env.example'), 'utf8')).toMatch(/^DATABASE_URL=postgres:\/\/postgres@127\.0\.0\.1:5432\/notes_api$/m);
+    } finally {
+      other.cleanup();
+    }
   });
 
   it.each(['ts5', 'ts7'] as const)('type-checks under strict with %s', (compiler) => {
@@ -193,7 +206,7 @@ describe('backternity add auth-jwt --db mongodb on a CommonJS app', () => {
 
   beforeAll(() => {
     sandbox = makeSandbox('ts-cjs');
-    scaffold = runCli([...ADD, '--db', 'mongodb'], { cwd: sandbox.dir });
+    scaffold = runCli([...ADD, '--db', 'mongodb'], { cwd: sandbox.dir, env: { MONGODB_URI: '' } });
   });
   afterAll(() => sandbox?.cleanup());
 

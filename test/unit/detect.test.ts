@@ -252,6 +252,12 @@ describe('package manager detection', () => {
     expect(detectProject(dir, {}).packageManager).toEqual({ name, reason: `${lockfile} found` });
   });
 
+  it('a lockfile above an app that is not in a workspace belongs to nobody', () => {
+    const dir = sandbox('ts-cjs');
+    fs.writeFileSync(path.join(path.dirname(dir), 'yarn.lock'), '');
+    expect(detectProject(dir, {}).packageManager).toEqual(NPM_DEFAULT);
+  });
+
   it('the packageManager field wins over a lockfile', () => {
     const dir = sandbox('ts-paths');
     fs.writeFileSync(path.join(dir, 'yarn.lock'), '');
@@ -272,6 +278,12 @@ describe('code style sources', () => {
     expect(detectProject(dir, {}).style).toEqual({ eol: '\n', indent: '\t', quote: '"', semicolons: true });
   });
 
+  it('a Prettier config at the workspace root applies to its members', () => {
+    const dir = sandbox('workspace-npm');
+    fs.writeFileSync(path.join(dir, '.prettierrc'), JSON.stringify({ singleQuote: false, semi: false, tabWidth: 4 }));
+    expect(detectProject(dir, {}).style).toMatchObject({ quote: '"', semicolons: false, indent: '    ' });
+  });
+
   it('the package.json prettier key is read too', () => {
     const dir = sandbox('ts-cjs');
     const file = path.join(dir, 'package.json');
@@ -290,6 +302,43 @@ describe('JavaScript extensions', () => {
     fs.rmSync(path.join(base, 'server.mjs'));
     fs.writeFileSync(path.join(base, 'server.cjs'), "const express = require('express');\nconst app = express();\napp.listen(3000);\n");
     expect(detectProject(base, {})).toMatchObject({ language: 'js', moduleSystem: 'cjs', outputExtension: '.cjs', importExtension: '.cjs' });
+  });
+});
+
+describe('the module system of the generated TypeScript files', () => {
+  function app(files: Record<string, string>, packageJson: Record<string, unknown> = {}): string {
+    const base = fs.mkdtempSync(path.join(os.tmpdir(), 'backternity-modules-'));
+    cleanups.push(() => fs.rmSync(base, { recursive: true, force: true }));
+    fs.writeFileSync(path.join(base, 'package.json'), JSON.stringify({ name: 'x', dependencies: { express: '^5.1.0' }, ...packageJson }));
+    for (const [file, text] of Object.entries(files)) {
+      fs.mkdirSync(path.dirname(path.join(base, file)), { recursive: true });
+      fs.writeFileSync(path.join(base, file), text);
+    }
+    return base;
+  }
+  const server = "import express from 'express';\nconst app = express();\napp.listen(3000);\n";
+
+  it('module ESNext with bundler resolution and no "type": "module" is CommonJS at run time (tsx): no top-level await', () => {
+    const dir = app({ 'tsconfig.json': JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler' } }), 'src/index.ts': server }, { scripts: { dev: 'tsx watch src/index.ts' } });
+    expect(detectProject(dir, {})).toMatchObject({ language: 'ts', moduleSystem: 'cjs', topLevelAwait: false, importExtension: '' });
+  });
+
+  it('the same with "type": "module" is ESM', () => {
+    const dir = app({ 'tsconfig.json': JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler' } }), 'src/index.ts': server }, { type: 'module' });
+    expect(detectProject(dir, {})).toMatchObject({ moduleSystem: 'esm', topLevelAwait: true, importExtension: '' });
+  });
+
+  it('a .cts entry in a "type": "module" package under NodeNext: the generated .ts files are ESM and need .js', () => {
+    const dir = app(
+      { 'tsconfig.json': JSON.stringify({ compilerOptions: { module: 'NodeNext', moduleResolution: 'NodeNext' } }), 'src/server.cts': "import express = require('express');\nconst app = express();\napp.listen(3000);\n" },
+      { type: 'module' },
+    );
+    expect(detectProject(dir, {})).toMatchObject({ language: 'ts', moduleSystem: 'esm', importExtension: '.js', outputExtension: '.ts' });
+  });
+
+  it('a .tsx entry is TypeScript', () => {
+    const dir = app({ 'tsconfig.json': JSON.stringify({ compilerOptions: { jsx: 'react-jsx' } }), 'src/server.tsx': server }, { scripts: { dev: 'tsx watch src/server.tsx' } });
+    expect(detectProject(dir, {})).toMatchObject({ language: 'ts', outputExtension: '.ts' });
   });
 });
 

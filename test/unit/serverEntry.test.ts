@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { CodeStyle } from '../../src/project/types.js';
 import { SourceSyntaxError } from '../../src/patch/ast.js';
-import { findExpressApp, patchServerEntry, type EntryPatchOptions, type EntryPatchResult } from '../../src/patch/serverEntry.js';
+import { findExpressApp, mountsRouterByHand, patchServerEntry, type EntryPatchOptions, type EntryPatchResult } from '../../src/patch/serverEntry.js';
 
 const fixture = (name: string): string =>
   readFileSync(fileURLToPath(new URL(`../fixtures/entries/${name}`, import.meta.url)), 'utf8');
@@ -265,6 +265,13 @@ export function createApp() {
   });
 
   describe('a mount the user added or moved', () => {
+    it('leaves any file alone once it mounts the router by hand, even one whose app is created elsewhere', () => {
+      const source = "import { authRouter, authErrorHandler } from './routes/auth.js';\nexport function install(app) {\n  app.use('/api/auth', authRouter, authErrorHandler);\n}\n";
+      expect(patchServerEntry(source, 'src/routes.ts', options())).toEqual({ status: 'unchanged', source });
+      expect(mountsRouterByHand(source, 'src/routes.ts', 'routes/auth')).toBe(true);
+      expect(mountsRouterByHand("import { authRouter } from './routes/auth.js';\n", 'src/x.ts', 'routes/auth')).toBe(false);
+    });
+
     it('leaves a class-based app alone once the lines were added by hand', () => {
       const source = "import express from 'express';\nimport { authRouter, authErrorHandler } from './routes/auth.js';\nclass App {\n  constructor() {\n    this.app = express();\n    this.app.use(express.json());\n    this.app.use('/api/auth', authRouter, authErrorHandler);\n  }\n}\n";
       expect(patchServerEntry(source, 'src/app.ts', options())).toEqual({ status: 'unchanged', source });
@@ -324,6 +331,26 @@ export function createApp() {
     it('goes before named 404 / error handlers', () => {
       expect(mountAfter('app.use(cors());\napp.use(notFound);\napp.use(errorHandler);\n')).toBe('app.use(cors());');
       expect(mountAfter('app.use(cors());\napp.use(handlers.errorHandler());\n')).toBe('app.use(cors());');
+    });
+
+    it('goes before an imported handler with an unknown name that stands right in front of the error handler', () => {
+      // Full Stack Open's layout: `middleware.unknownEndpoint` answers 404, then the error handler.
+      expect(mountAfter("app.use('/api/blogs', blogsRouter);\napp.use(middleware.unknownEndpoint);\napp.use(middleware.errorHandler);\n")).toBe(
+        "app.use('/api/blogs', blogsRouter);",
+      );
+      expect(mountAfter("app.use('/api/blogs', blogsRouter);\napp.use(missingPage);\napp.use((err, req, res, next) => res.status(500).end());\n")).toBe(
+        "app.use('/api/blogs', blogsRouter);",
+      );
+      // A local pass-through middleware there is looked into, not guessed at.
+      expect(mountAfter("function log(req, res, next) { next(); }\napp.use(routes);\napp.use(log);\napp.use(errorHandler);\n")).toBe('app.use(log);');
+    });
+
+    it('goes before a router on a parent path (`/api`), which would see /api/auth requests first', () => {
+      expect(mountAfter("app.use(express.json());\napp.use('/api', apiRouter);\napp.listen(3000);\n")).toBe('app.use(express.json());');
+      // Middleware on the parent path is not a router: CORS for /api must cover the auth routes too.
+      expect(mountAfter("app.use('/api', cors());\napp.use('/users', usersRouter);\napp.listen(3000);\n")).toBe("app.use('/users', usersRouter);");
+      // A router on / (express-generator's indexRouter) does not move it.
+      expect(mountAfter("app.use('/', indexRouter);\napp.use('/users', usersRouter);\napp.listen(3000);\n")).toBe("app.use('/users', usersRouter);");
     });
 
     it('goes before inline 2- and 4-param handlers', () => {
@@ -451,10 +478,20 @@ describe('findExpressApp', () => {
     // Express's own examples.
     ["var express = require('express');\nvar app = module.exports = express();", 'app'],
     ["import express from 'express';\nlet app;\napp = express();", 'app'],
+    ["import * as ex from 'express';\nconst app = ex.default();", 'app'],
+    // A sub-app mounted into the server app is not the server app.
+    ["import express from 'express';\nconst api = express();\nconst app = express();\napp.use('/api', api);\napp.listen(3000);", 'app'],
   ])('finds the app in %j', (source, appVariable) => {
     const found = findExpressApp(source, 'app.ts');
     expect(found).toMatchObject({ appVariable, topLevel: true });
-    expect(source.slice(found?.callStart)).toMatch(/^(\w+\(|require\('express'\)\()/);
+    expect(source.slice(found?.callStart)).toMatch(/^(\w+(\.default)?\(|require\('express'\)\()/);
+  });
+
+  it('finds an app created as a class field, as this.<field>', () => {
+    expect(findExpressApp("import express from 'express';\nexport class Server {\n  private readonly app = express();\n}", 'app.ts')).toMatchObject({
+      appVariable: 'this.app',
+      topLevel: false,
+    });
   });
 
   it('finds an app created as this.app in a class, as not top-level', () => {
