@@ -45,6 +45,13 @@ export function mountBenchRoutes(app: Express): void {
     res.status(401).json({ success: false, message: 'Invalid token', code: 'invalid_token' });
   });
 
+  // The app process's CPU time so far (µs, user + system): sampled around a load run, it gives CPU per request,
+  // which the load generator sharing the cores does not blur the way it blurs requests/s.
+  app.get('/bench/cpu', (_req, res) => {
+    const { user, system } = process.cpuUsage();
+    res.json({ micros: user + system });
+  });
+
   // The delay timers on this process's event loop saw since the last reset: what a login burst costs everyone else.
   const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   loopDelay.enable();
