@@ -410,7 +410,12 @@ class TypeStripper {
   /** `x as T` → `x`; `(error as Coded).code` → `error.code` when the parentheses only served the cast. */
   private castExpression(node: t.TSAsExpression | t.TSSatisfiesExpression): void {
     const inner = node.expression;
-    this.remove(inner.end ?? 0, node.end ?? 0);
+    // `(await x) as T`: the inner expression's own parentheses end after its `end`; keep them.
+    let from = inner.end ?? 0;
+    if ((inner.extra as { parenthesized?: boolean } | undefined)?.parenthesized) {
+      for (let at = this.skipSpace(from); this.source[at] === ')'; at = this.skipSpace(from)) from = at + 1;
+    }
+    this.remove(from, node.end ?? 0);
     const extra = node.extra as { parenthesized?: boolean; parenStart?: number } | undefined;
     const bare = inner.type === 'Identifier' || inner.type === 'ThisExpression' || (inner.type === 'MemberExpression' && !inner.extra?.parenthesized);
     if (extra?.parenthesized && extra.parenStart !== undefined && bare) {

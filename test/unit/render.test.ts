@@ -118,6 +118,15 @@ describe('the store contract reads as JSDoc', () => {
 });
 
 describe('stripTypes', () => {
+  it.each([
+    ["const reply = (await c.config('GET', 'x')) as unknown;\n", "const reply = (await c.config('GET', 'x'));\n"],
+    ['const a = (b) as unknown as string;\n', 'const a = (b);\n'],
+    ['const x = (y as number) + 1;\n', 'const x = y + 1;\n'],
+    ['const n = ((a + b) as number) * 2;\n', 'const n = ((a + b)) * 2;\n'],
+  ])('casts of parenthesized expressions keep their parentheses: %j', (input, expected) => {
+    expect(stripTypes(`async function f() {\n${input}}\n`, 'x.ts')).toBe(`async function f() {\n${expected}}\n`);
+  });
+
   it('removes every type-only range and leaves the rest as written', () => {
     const input = [
       "import type { A } from './a.js';",

@@ -14,6 +14,15 @@ const COMMAND_TIMEOUT_MS = 1000;
 let client: Redis | undefined;
 let down = false;
 
+/**
+ * What the revocation cache must know about the server before it trusts Redis to hold every revoked jti:
+ * its run id (a restart, possibly from an older snapshot, is a new run whose data may lack recent
+ * revocations) and whether it may evict keys (an evicted revocation would look like none). Read at every
+ * (re)connection; `evictionSafe` is false until proven, also where CONFIG is not allowed (managed Redis).
+ */
+export const redisServer: { runId: string | undefined; evictionSafe: boolean } = { runId: undefined, evictionSafe: false };
+let warnedEviction = false;
+
 /** Keys are `<REDIS_KEY_PREFIX><kind>:<id>`; the prefix keeps them apart from your app's own keys. */
 export function redisKey(...parts: string[]): string {
   return `${process.env['REDIS_KEY_PREFIX'] ?? 'auth:'}${parts.join(':')}`;
@@ -63,8 +72,31 @@ function createClient(): Redis {
   connection.on('ready', () => {
     if (down) console.warn('[auth] Redis is reachable again');
     down = false;
+    readServerFacts(connection).catch(noteRedisFailure);
   });
   return connection;
+}
+
+async function readServerFacts(connection: Redis): Promise<void> {
+  redisServer.runId = undefined;
+  const info = await connection.info('server');
+  const runId = /^run_id:(\w+)/m.exec(info)?.[1];
+  let policy: string | undefined;
+  try {
+    const reply: unknown = await connection.config('GET', 'maxmemory-policy');
+    policy = Array.isArray(reply) && typeof reply[1] === 'string' ? reply[1] : undefined;
+  } catch {
+    policy = undefined; // CONFIG is disabled on many managed services
+  }
+  redisServer.evictionSafe = policy === 'noeviction';
+  redisServer.runId = runId;
+  if (!redisServer.evictionSafe && !warnedEviction) {
+    warnedEviction = true;
+    console.warn(
+      `[auth] Redis maxmemory-policy is ${policy ?? 'unknown'}, not noeviction: an evicted revocation would look like none, ` +
+        'so access tokens Redis does not know are also checked in the database. Set maxmemory-policy noeviction to avoid that.',
+    );
+  }
 }
 
 /** One line per outage, not one per failed command or reconnection attempt. */

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AuthConfig } from '../config/auth.js';
 import type { AccessCache, AccessCheck, User } from './authService.js';
-import { noteRedisFailure, redis, redisKey } from './redis.js';
+import { noteRedisFailure, redis, redisKey, redisServer } from './redis.js';
 
 /**
  * Per-request checks served from Redis, shared by every instance, so a revocation on one instance
@@ -10,9 +10,11 @@ import { noteRedisFailure, redis, redisKey } from './redis.js';
  * - `user:<id>`: the user (with its token version) as JSON for AUTH_USER_CACHE_TTL, or `pending:<nonce>`
  *   while a revocation is changing the database: then every instance asks the database.
  * - `jti:<jti>`: `1` for a revoked access token (until it expires), `0` for one the database said is not.
- * - `jti-complete-at`: from when on Redis holds every revoked jti. Revocations written while Redis was
- *   empty (first start, restart without persistence, flush) are only in the database, so until then a
- *   jti Redis does not know is checked in the database.
+ * - `jti-complete-at:<run id>`: from when on this run of the Redis server holds every revoked jti.
+ *   Revocations written before it (first start, a restart without persistence or from an older snapshot,
+ *   a flush) are only in the database, so until then a jti Redis does not know is checked in the database.
+ *   The run id in the key makes a restart start a new period even when a snapshot brought the old key
+ *   back; a server that may evict keys (any maxmemory-policy but noeviction) is never trusted to be complete.
  *
  * While Redis is unreachable, lookups fall back to the database (the source of truth) and revocations
  * throw (503) before anything is changed, so Redis never misses one.
@@ -21,6 +23,7 @@ import { noteRedisFailure, redis, redisKey } from './redis.js';
 const CLOCK_TOLERANCE_MS = 30_000; // the verifier's: a revoked token stays revoked until exp + 30 s
 const PENDING_TTL_MS = 30_000; // longer than any database change takes; afterwards readers repopulate
 const PENDING = 'pending:';
+const KEEP_COMPLETE_MARK_MS = 30 * 86_400_000;
 
 // Replaces the user only if this revocation's marker is still there, the key is gone, or it holds an
 // older token version. Another revocation's marker stays: that one writes the final value.
@@ -45,7 +48,9 @@ export class RedisAccessCache implements AccessCache {
   }
 
   async lookup(userId: string, jti: string, expiresAt: Date): Promise<AccessCheck> {
-    const keys = { user: redisKey('user', userId), jti: redisKey('jti', jti), complete: redisKey('jti-complete-at') };
+    const runId = redisServer.runId;
+    const trustComplete = runId !== undefined && redisServer.evictionSafe;
+    const keys = { user: redisKey('user', userId), jti: redisKey('jti', jti), complete: redisKey('jti-complete-at', runId ?? 'unknown') };
     let values: Array<string | null>;
     try {
       values = await redis().mget(keys.user, keys.jti, keys.complete);
@@ -54,8 +59,8 @@ export class RedisAccessCache implements AccessCache {
       return { remember: async () => {} }; // everything from the database, nothing cached
     }
     const [cachedUser = null, cachedJti = null, completeAt = null] = values;
-    const jtisComplete = completeAt !== null && Number(completeAt) <= Date.now();
-    if (completeAt === null) this.startCompletePeriod(keys.complete);
+    const jtisComplete = trustComplete && completeAt !== null && Number(completeAt) <= Date.now();
+    if (trustComplete && completeAt === null) this.startCompletePeriod(keys.complete);
     const denied = cachedJti === '1' ? true : cachedJti === '0' || jtisComplete ? false : undefined;
     const fill = { user: cachedUser === null, jti: denied === undefined };
     return {
@@ -104,11 +109,14 @@ export class RedisAccessCache implements AccessCache {
     }
   }
 
-  /** Revocations a Redis without data may have missed are at most one access-token lifetime old. */
+  /**
+   * Revocations a Redis without data may have missed are at most one access-token lifetime old. The key
+   * expires after 30 days, so marks of runs long gone do not pile up; a later run has its own key.
+   */
   private startCompletePeriod(key: string): void {
     const completeAt = Date.now() + this.accessTokenTtlMs + CLOCK_TOLERANCE_MS;
     redis()
-      .set(key, String(completeAt), 'NX')
+      .set(key, String(completeAt), 'PX', KEEP_COMPLETE_MARK_MS, 'NX')
       .catch((error: unknown) => noteRedisFailure(error));
   }
 
