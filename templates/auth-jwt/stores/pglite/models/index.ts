@@ -70,9 +70,16 @@ function lockDataDir(dataDir: string): () => void {
 function isRunning(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  // A killed process nobody has reaped yet (a container without an init process) still answers signal 0:
+  // on Linux, /proc says whether it is a zombie.
+  try {
+    const state = /\)\s+(\w)/.exec(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.[1];
+    return state !== 'Z' && state !== 'X';
+  } catch {
+    return true; // no /proc (macOS): signal 0 is all there is
   }
 }
 
