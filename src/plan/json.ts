@@ -1,5 +1,5 @@
 import { planDiffs } from './diff.js';
-import { display } from './print.js';
+import { display, labelOf } from './print.js';
 import { changedFiles, conflictsRemaining, type Plan } from './types.js';
 
 /**
@@ -22,6 +22,8 @@ export function planToJson(plan: Plan, outcome: { dryRun: boolean; exitCode: num
         path,
         kind: file.kind,
         action: file.action,
+        // What the summary prints: the action, or `merged` for a clean merge.
+        status: labelOf(file),
         ...(file.kind === 'template' && file.action === 'conflict' && !file.ownFile ? { merge: file.conflicts ? 'conflicts' : 'clean' } : {}),
         ...(file.ownFile ? { ownFile: true } : {}),
         ...(file.conflicts ? { conflicts: file.conflicts } : {}),

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Colors } from '../ui/colors.js';
-import { changedFiles, visibleFiles, type FileAction, type Plan, type PlannedFile } from './types.js';
+import { changedFiles, conflictsRemaining, visibleFiles, type FileAction, type Plan, type PlannedFile } from './types.js';
 
 const LABEL_WIDTH = 10;
 
@@ -35,20 +35,23 @@ export function formatPlan(plan: Plan, colors: Colors): string[] {
       : 'Dependencies: nothing to add',
   );
   if (plan.dependencies.alreadyPresent.length) {
-    lines.push(colors.dim(`  already declared (kept as they are): ${plan.dependencies.alreadyPresent.join(', ')}`));
+    lines.push(colors.dim(`  already declared (version ranges kept): ${plan.dependencies.alreadyPresent.join(', ')}`));
   }
   const envParts = [
     plan.env.added.length ? `added ${plan.env.added.join(', ')}` : '',
     plan.env.filled.length ? `filled ${plan.env.filled.join(', ')}` : '',
-    plan.env.kept.length ? `kept your ${plan.env.kept.join(', ')}` : '',
+    plan.env.kept.length ? `kept the existing ${plan.env.kept.join(', ')}` : '',
   ].filter(Boolean);
   lines.push(`Environment (.env): ${envParts.length ? envParts.join('; ') : 'nothing to change'}`);
-  if (changedFiles(plan).length === 0) lines.push('', colors.green('Nothing to change: everything is up to date.'));
+  if (changedFiles(plan).length === 0) {
+    const settled = conflictsRemaining(plan).length === 0;
+    lines.push('', settled ? colors.green('Nothing to change: everything is up to date.') : 'Nothing new to change.');
+  }
   return lines;
 }
 
-/** A merged file reads `merged` when clean, `conflict` when markers were written. */
-function labelOf(file: PlannedFile): string {
+/** The status users read: the action, except that a clean merge reads `merged` (`conflict` when markers were written). */
+export function labelOf(file: PlannedFile): string {
   if (file.action === 'conflict' && !file.ownFile && file.conflicts === 0) return 'merged';
   return file.action;
 }

@@ -250,7 +250,9 @@ describe('conflict markers left from an earlier run', () => {
     const config = read(box, 'src/config/auth.ts');
     expect(config).toMatch(/^<<<<<<< yours/m);
     expect(config).toContain('// v3: config');
-    expect(JSON.parse(run(box, [...ADD, '--json', '--dry-run']).stdout)).toMatchObject({ exitCode: 3, conflicts: ['src/config/auth.ts'] });
+    const json = JSON.parse(run(box, [...ADD, '--json', '--dry-run']).stdout);
+    expect(json).toMatchObject({ exitCode: 3, conflicts: ['src/config/auth.ts'] });
+    expect(json.files.find((file: { path: string }) => file.path === 'src/config/auth.ts')).toMatchObject({ action: 'skip', status: 'skip' });
   });
 });
 
