@@ -9,6 +9,7 @@ import { MANIFEST_FILE, readManifest, type InstalledComponent } from '../manifes
 import { buildPlan } from '../plan/buildPlan.js';
 import { planDiffs } from '../plan/diff.js';
 import { planToJson } from '../plan/json.js';
+import { unmetImports, type UnmetImport } from '../plan/ownFiles.js';
 import { display, formatPlan } from '../plan/print.js';
 import { changedFiles, conflictsRemaining, ownFileClashes, type ExistingFileMode, type Plan, type PlannedFile } from '../plan/types.js';
 import { detectProject } from '../project/detect.js';
@@ -98,12 +99,16 @@ async function runAdd(componentName: string, options: AddOptions): Promise<numbe
     logger.line();
     logger.info(colors.yellow('Dry run: nothing was written.'));
     // A dry run answers with the code the real run would give, so CI can ask "would this conflict?".
-    const exitCode = clashes.length ? EXIT_ERROR : conflictsRemaining(plan).length ? EXIT_CONFLICTS : 0;
+    const unmet = unmetImports(plan.files);
+    const exitCode = clashes.length || unmet.length ? EXIT_ERROR : conflictsRemaining(plan).length ? EXIT_CONFLICTS : 0;
     if (clashes.length) logger.warn(clashError(plan, clashes).message);
+    if (unmet.length) logger.warn(unmetImportsError(plan, unmet).message);
     emitJson(options, plan, { dryRun, exitCode });
     return exitCode;
   }
   if (clashes.length) throw clashError(plan, clashes);
+  const unmet = unmetImports(plan.files);
+  if (unmet.length) throw unmetImportsError(plan, unmet);
   if (plan.install) assertOneLockfile(project);
 
   const toWrite = changedFiles(plan);
@@ -145,9 +150,19 @@ function clashError(plan: Plan, clashes: PlannedFile[]): CliError {
   return new CliError(`${clashes.length} file(s) where ${plan.component} installs its files are your own (not installed by backternity):\n${list}`, {
     hint:
       'Nothing was changed. Choose one, then run again:\n' +
-      '  --skip-existing   keep your files as they are (only missing files are created)\n' +
+      '  move or rename your files (the component brings its own)\n' +
       `  --overwrite       take the templates; your files are first saved under .backternity/backup/\n` +
-      '  or move your files elsewhere.',
+      "  --skip-existing   keep your files as they are (only if they export what the component's files import)",
+  });
+}
+
+/** Your own file kept by --skip-existing lacks exports the component's files import: the app would not build. */
+function unmetImportsError(plan: Plan, unmet: UnmetImport[]): CliError {
+  const list = unmet.map(({ file, missing }) => `  ${display(plan, file)}: ${missing.join(', ')}`).join('\n');
+  return new CliError(`The component's files import what your own file(s) kept by --skip-existing do not export:\n${list}`, {
+    hint:
+      'Nothing was changed: the app would not build. Move or rename your file and run again (the component brings its own),\n' +
+      'add those exports to it, or take the template with --overwrite (your file is backed up first).',
   });
 }
 

@@ -323,10 +323,20 @@ describe("the user's own files where component files go", () => {
     expect(result.code).toBe(2);
   });
 
-  it('--skip-existing keeps them and installs the rest; they stay unrecorded', () => {
+  it('--skip-existing refuses to keep a file that lacks what the component imports from it (the app would not build)', () => {
+    const before = snapshotTree(box.dir);
+    const result = run(box, [...ADD, '--db', 'pglite', '--skip-existing']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/src\/routes\/auth\.ts: authErrorHandler, authRouter/);
+    expect(result.stderr).toMatch(/Move or rename your file/);
+    expect(snapshotTree(box.dir)).toEqual(before);
+  });
+
+  it('--skip-existing keeps them when they export what is imported, installs the rest; they stay unrecorded', () => {
+    write(box, 'src/routes/auth.ts', "export { authRouter, authErrorHandler } from './authImpl.js';\nexport const mine = true;\n");
     const result = run(box, [...ADD, '--db', 'pglite', '--skip-existing']);
     expect(result.code).toBe(0);
-    expect(read(box, 'src/routes/auth.ts')).toBe('export const mine = true;\n');
+    expect(read(box, 'src/routes/auth.ts')).toBe("export { authRouter, authErrorHandler } from './authImpl.js';\nexport const mine = true;\n");
     expect(manifest(box).components['auth-jwt'].files['src/routes/auth.ts']).toBeUndefined();
     expect(fs.existsSync(path.join(box.dir, 'src/services/authService.ts'))).toBe(true);
   });

@@ -360,7 +360,7 @@ describe('10. start-up refuses a weak, missing or placeholder JWT_SECRET', () =>
     ['JWT_SECRET_PREVIOUS_EXPIRES_AT', ''],
     ['JWT_SECRET_PREVIOUS_EXPIRES_AT', new Date(Date.now() + 3 * 86_400_000).toISOString()],
   ])('malformed %s=%j → exits ≠ 0 within 5 s, naming the variable', async (name, value) => {
-    const previous = name.startsWith('JWT_SECRET_PREVIOUS') ? { JWT_SECRET_PREVIOUS: PREVIOUS_SECRET } : {};
+    const previous: Record<string, string> = name.startsWith('JWT_SECRET_PREVIOUS') ? { JWT_SECRET_PREVIOUS: PREVIOUS_SECRET } : {};
     const result = await startExpectingExit(scaffolded.dir, { BCRYPT_COST: '10', ...previous, [name]: value });
     expect(result.code).not.toBeNull();
     expect(result.code).not.toBe(0);
