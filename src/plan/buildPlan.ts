@@ -61,7 +61,7 @@ export function buildPlan(project: ProjectInfo, manifest: ComponentManifest, opt
   };
   const templates = manifest.files.map((file) => templateFile(context, file));
   const entry = entryFile(project, manifest);
-  const files: PlannedFile[] = [...templates, entry.file];
+  const files: PlannedFile[] = [...templates, ...droppedFiles(project, templates, previous), entry.file];
 
   const envPath = path.join(project.root, '.env');
   const env = patchEnv(read(envPath) ?? '', manifest.env, { header: `${manifest.name} (added by backternity)` });
@@ -212,12 +212,30 @@ function backupStamp(): string {
   return new Date().toISOString().replace(/[:.]/g, '-');
 }
 
+/**
+ * Files an earlier version installed that the current templates no longer have: kept (something of yours may
+ * import them) and listed, so an upgrade never leaves one behind unmentioned. Their records stay until they go.
+ */
+function droppedFiles(project: ProjectInfo, templates: PlannedFile[], previous: InstalledComponent | undefined): PlannedFile[] {
+  const planned = new Set(templates.map((file) => relativePath(project.root, file.path)));
+  return Object.keys(previous?.files ?? {})
+    .filter((relative) => !planned.has(relative))
+    .map((relative) => path.join(project.root, ...relative.split('/')))
+    .flatMap((file) => {
+      const text = read(file);
+      if (text === undefined) return [];
+      const note = 'no longer part of the component: kept; delete it once nothing imports it';
+      return [{ path: file, kind: 'template' as const, action: 'skip' as const, before: text, after: text, notes: [note] }];
+    });
+}
+
 /** The manifest's file records: every planned component file that is ours, plus records of files no longer in the templates. */
 function recordedFiles(project: ProjectInfo, templates: PlannedFile[], previous: InstalledComponent | undefined): Record<string, { sha256: string }> {
   const files: Record<string, { sha256: string }> = {};
   const planned = new Set(templates.map((file) => relativePath(project.root, file.path)));
   for (const [relative, record] of Object.entries(previous?.files ?? {})) {
-    if (!planned.has(relative)) files[relative] = record;
+    // A file the templates dropped keeps its record while it exists, so `remove` can still take it out.
+    if (!planned.has(relative) && fs.existsSync(path.join(project.root, ...relative.split('/')))) files[relative] = record;
   }
   for (const file of templates) if (file.record) files[relativePath(project.root, file.path)] = { sha256: file.record.sha256 };
   return files;

@@ -299,6 +299,27 @@ describe('a checkout that changed the line endings (git core.autocrlf)', () => {
   });
 });
 
+describe('a file a newer version of the templates no longer has', () => {
+  it('is kept and listed, and its record goes once the file is deleted', () => {
+    const box = setup();
+    try {
+      fs.writeFileSync(template(box, 'utils/legacy.ts'), 'export const legacy = true;\n');
+      expect(run(box, [...ADD, '--db', 'pglite']).code).toBe(0);
+      expect(manifest(box).components['auth-jwt'].files).toHaveProperty(['src/utils/legacy.ts']);
+      fs.rmSync(template(box, 'utils/legacy.ts'));
+      const upgrade = run(box, ADD);
+      expect(upgrade.code).toBe(0);
+      expect(upgrade.stdout).toMatch(/skip\s+src\/utils\/legacy\.ts\s+no longer part of the component/);
+      expect(read(box, 'src/utils/legacy.ts')).toBe('export const legacy = true;\n');
+      fs.rmSync(path.join(box.dir, 'src/utils/legacy.ts'));
+      expect(run(box, ADD).code).toBe(0);
+      expect(manifest(box).components['auth-jwt'].files).not.toHaveProperty(['src/utils/legacy.ts']);
+    } finally {
+      box.cleanup();
+    }
+  });
+});
+
 describe("the user's own files where component files go", () => {
   let box: Box;
   beforeAll(() => {
