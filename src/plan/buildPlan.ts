@@ -114,7 +114,11 @@ export function buildPlan(project: ProjectInfo, manifest: ComponentManifest, opt
     store: options.store,
     project,
     files,
-    dependencies: { added: dependencies, alreadyPresent: packageJson.skipped },
+    dependencies: {
+      added: dependencies,
+      alreadyPresent: packageJson.skipped,
+      outdated: outdatedDeclarations(project, { ...manifest.dependencies, ...manifest.devDependencies }, packageJson.skipped),
+    },
     devDependencies: { added: devDependencies },
     env: { added: env.added, filled: env.filled, kept: env.kept },
     install: options.install,
@@ -196,6 +200,24 @@ function templateFile(context: TemplateContext, file: ComponentFile): PlannedFil
         ? ['merged the template changes; conflict markers from an earlier run remain: resolve the <<<<<<< blocks']
         : ['merged: your edits and the template changes did not overlap'];
   return plan('conflict', merged.text, notes, { conflicts });
+}
+
+/**
+ * Dependencies the app already declares with a lower major than the component needs. Only plain ranges are
+ * compared (`^8.5.1`, `~3.22.0`, `8.x`); tags, URLs and workspace ranges are left alone.
+ */
+function outdatedDeclarations(project: ProjectInfo, wanted: Record<string, string>, declared: string[]) {
+  const major = (range: string) => {
+    const match = /^\s*(?:[\^~]|>=?)?\s*v?(\d+)(?:\.[\dxX*]+){0,2}\s*$/.exec(range);
+    return match ? Number(match[1]) : undefined;
+  };
+  return declared.flatMap((name) => {
+    const range = project.dependencies[name];
+    const want = wanted[name];
+    if (range === undefined || want === undefined) return [];
+    const [have, need] = [major(range), major(want)];
+    return have !== undefined && need !== undefined && have < need ? [{ name, declared: range, wanted: want }] : [];
+  });
 }
 
 /** The recorded base, if its sidecar is still there and still holds what the manifest says. */

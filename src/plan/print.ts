@@ -37,6 +37,9 @@ export function formatPlan(plan: Plan, colors: Colors): string[] {
   if (plan.dependencies.alreadyPresent.length) {
     lines.push(colors.dim(`  already declared (version ranges kept): ${plan.dependencies.alreadyPresent.join(', ')}`));
   }
+  for (const { name, declared, wanted } of plan.dependencies.outdated ?? []) {
+    lines.push(colors.yellow(`  ${name} is declared as ${declared}; the component is written for ${wanted}: update it (e.g. ${name}@${wanted}) before you start the app`));
+  }
   const envParts = [
     plan.env.added.length ? `added ${plan.env.added.join(', ')}` : '',
     plan.env.filled.length ? `filled ${plan.env.filled.join(', ')}` : '',

@@ -48,7 +48,11 @@ export interface Plan {
   store: Store;
   project: ProjectInfo;
   files: PlannedFile[];
-  dependencies: { added: Record<string, string>; alreadyPresent: string[] };
+  /**
+   * `outdated`: declared by the app with a range whose major is below the component's (jsonwebtoken ^8 next to
+   * a kit written for 9): kept, since it is the user's, but reported.
+   */
+  dependencies: { added: Record<string, string>; alreadyPresent: string[]; outdated?: Array<{ name: string; declared: string; wanted: string }> };
   devDependencies: { added: Record<string, string> };
   env: { added: string[]; filled: string[]; kept: string[] };
   install: boolean;

@@ -48,6 +48,24 @@ describe('45. dependency floor', () => {
     }
   });
 
+  it('an app that already declares jsonwebtoken ^8 keeps its range but is told to update (9 fixed CVE-2022-23539/-40/-41)', () => {
+    const sandbox = makeSandbox('ts-esm-nodenext');
+    try {
+      const file = path.join(sandbox.dir, 'package.json');
+      const pkg = JSON.parse(fs.readFileSync(file, 'utf8'));
+      fs.writeFileSync(file, JSON.stringify({ ...pkg, dependencies: { ...pkg.dependencies, jsonwebtoken: '^8.5.1', zod: '~3.22.0' } }, null, 2));
+      const applied = runCli(['add', 'auth-jwt', '--yes', '--no-install', '--db', 'pglite'], { cwd: sandbox.dir });
+      expect(applied.code).toBe(0);
+      expect(applied.stdout).toMatch(/jsonwebtoken is declared as \^8\.5\.1; the component is written for \^9/);
+      expect(applied.stdout).toMatch(/zod is declared as ~3\.22\.0; the component is written for \^4/);
+      expect(JSON.parse(fs.readFileSync(file, 'utf8')).dependencies.jsonwebtoken).toBe('^8.5.1');
+      const json = JSON.parse(runCli(['add', 'auth-jwt', '--yes', '--no-install', '--json', '--dry-run'], { cwd: sandbox.dir }).stdout);
+      expect(json.dependencies.outdated).toContainEqual({ name: 'jsonwebtoken', declared: '^8.5.1', wanted: expect.stringMatching(/^\^9\./) });
+    } finally {
+      sandbox.cleanup();
+    }
+  });
+
   it.skipIf(auditUnavailable)('npm audit --omit=dev --audit-level=high exits 0', () => {
     expect(audit.code, `${audit.stdout}${audit.stderr}`).toBe(0);
   });
