@@ -47,7 +47,7 @@ program
   .argument('<component>', 'component to add (see `backternity list`)')
   .addOption(cwdOption('folder of the Express app (the nearest package.json with express is used)'))
   .addOption(new Option('--db <store>', 'where users and sessions live: mongodb | postgres | pglite (default: detected from dependencies, else asked, else mongodb)'))
-  .option('-y, --yes', 'accept defaults and never prompt (implied when CI is set or stdin is not a terminal)', false)
+  .option('-y, --yes', 'accept defaults and never prompt (implied when CI is set or stdin/stdout is not a terminal)', false)
   .option('--dry-run', 'print every file that would be created or changed, and write nothing', false)
   .option('--diff', 'print unified diffs of what would change (implies --dry-run; .env values are redacted)', false)
   .option('--overwrite', 'take the template for every existing component file that differs; your version is saved first under .backternity/backup/<time>/', false)
