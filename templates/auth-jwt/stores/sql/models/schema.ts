@@ -37,11 +37,20 @@ export const SCHEMA_STATEMENTS: readonly string[] = [
     created_at timestamptz NOT NULL DEFAULT now()
   )`,
   // token_version came after the first release: a table created before it gets the column, filled with
-  // each user's current version (the sessions already stored stay valid), then made required.
-  `ALTER TABLE auth_refresh_tokens ADD COLUMN IF NOT EXISTS token_version integer`,
-  `UPDATE auth_refresh_tokens t SET token_version = u.token_version
-    FROM auth_users u WHERE t.user_id = u.id AND t.token_version IS NULL`,
-  `ALTER TABLE auth_refresh_tokens ALTER COLUMN token_version SET NOT NULL`,
+  // each user's current version (the sessions already stored stay valid), then made required. Checked
+  // first, so a start-up with nothing to migrate takes no table lock.
+  `DO $$
+  BEGIN
+    IF NOT EXISTS (
+      SELECT 1 FROM information_schema.columns
+      WHERE table_schema = current_schema() AND table_name = 'auth_refresh_tokens' AND column_name = 'token_version'
+    ) THEN
+      ALTER TABLE auth_refresh_tokens ADD COLUMN token_version integer;
+      UPDATE auth_refresh_tokens t SET token_version = u.token_version FROM auth_users u WHERE t.user_id = u.id;
+      UPDATE auth_refresh_tokens SET token_version = 0 WHERE token_version IS NULL;
+      ALTER TABLE auth_refresh_tokens ALTER COLUMN token_version SET NOT NULL;
+    END IF;
+  END $$`,
   `CREATE INDEX IF NOT EXISTS auth_refresh_tokens_family_idx ON auth_refresh_tokens (family_id)`,
   `CREATE INDEX IF NOT EXISTS auth_refresh_tokens_user_idx ON auth_refresh_tokens (user_id)`,
   `CREATE INDEX IF NOT EXISTS auth_refresh_tokens_expires_idx ON auth_refresh_tokens (expires_at)`,
