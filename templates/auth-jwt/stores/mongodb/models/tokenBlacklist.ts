@@ -82,7 +82,7 @@ export function createMongoRefreshTokenStore(): RefreshTokenStore {
         userId: presented.userId,
         expiresAt: successor.expiresAt < presented.familyExpiresAt ? successor.expiresAt : presented.familyExpiresAt,
         familyExpiresAt: presented.familyExpiresAt,
-        tokenVersion: presented.tokenVersion,
+        tokenVersion: presented.tokenVersion ?? 0,
       });
       const claimed = await RefreshToken.findOneAndUpdate(
         liveFilter(tokenHash, now, undefined),
@@ -155,7 +155,8 @@ function toRecord(token: RefreshTokenDocument): RefreshTokenRecord {
     userId: token.userId.toString(),
     expiresAt: token.expiresAt,
     familyExpiresAt: token.familyExpiresAt,
-    tokenVersion: token.tokenVersion,
+    // lean() applies no schema defaults: documents saved before the field existed read as version 0.
+    tokenVersion: token.tokenVersion ?? 0,
     usedAt: token.usedAt,
     revokedAt: token.revokedAt,
   };
