@@ -13,7 +13,7 @@ export function createPrismaRefreshTokenStore(prisma: PrismaClient): RefreshToke
     // create would let both win, or leave a used token without its successor. $queryRaw sends every
     // interpolated value as a parameter.
     async rotate(tokenHash, now, successor, concurrentSince) {
-      const rows = await prisma.$queryRaw<AuthRefreshTokenRow[]>`
+      const rows = await prisma.$queryRaw<RefreshTokenFields[]>`
         WITH presented AS (
           SELECT token_hash, family_id, user_id, expires_at, family_expires_at, token_version, used_at, revoked_at
           FROM auth_refresh_tokens
@@ -29,9 +29,11 @@ export function createPrismaRefreshTokenStore(prisma: PrismaClient): RefreshToke
                  family_expires_at, token_version
           FROM presented
         )
-        SELECT token_hash, family_id, user_id, expires_at, family_expires_at, token_version, used_at, revoked_at FROM presented`;
+        SELECT token_hash AS "tokenHash", family_id AS "familyId", user_id AS "userId", expires_at AS "expiresAt",
+               family_expires_at AS "familyExpiresAt", token_version AS "tokenVersion", used_at AS "usedAt", revoked_at AS "revokedAt"
+        FROM presented`;
       const row = rows[0];
-      return row ? fromRow(row) : null;
+      return row ? toRecord(row) : null;
     },
 
     async findByHash(tokenHash) {
@@ -76,7 +78,13 @@ export function createPrismaAccessTokenDenylist(prisma: PrismaClient): AccessTok
   };
 }
 
-function toRecord(token: AuthRefreshToken): RefreshTokenRecord {
+/** The columns the store reads, as Prisma names them (the raw query aliases its columns the same way). */
+type RefreshTokenFields = Pick<
+  AuthRefreshToken,
+  'tokenHash' | 'familyId' | 'userId' | 'expiresAt' | 'familyExpiresAt' | 'tokenVersion' | 'usedAt' | 'revokedAt'
+>;
+
+function toRecord(token: RefreshTokenFields): RefreshTokenRecord {
   return {
     tokenHash: token.tokenHash,
     familyId: token.familyId,
@@ -86,30 +94,5 @@ function toRecord(token: AuthRefreshToken): RefreshTokenRecord {
     tokenVersion: token.tokenVersion,
     usedAt: token.usedAt,
     revokedAt: token.revokedAt,
-  };
-}
-
-/** What $queryRaw returns: the table's own column names. */
-interface AuthRefreshTokenRow {
-  token_hash: string;
-  family_id: string;
-  user_id: string;
-  expires_at: Date;
-  family_expires_at: Date;
-  token_version: number;
-  used_at: Date | null;
-  revoked_at: Date | null;
-}
-
-function fromRow(row: AuthRefreshTokenRow): RefreshTokenRecord {
-  return {
-    tokenHash: row.token_hash,
-    familyId: row.family_id,
-    userId: row.user_id,
-    expiresAt: row.expires_at,
-    familyExpiresAt: row.family_expires_at,
-    tokenVersion: row.token_version,
-    usedAt: row.used_at,
-    revokedAt: row.revoked_at,
   };
 }
