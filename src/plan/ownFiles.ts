@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type * as t from '@babel/types';
-import { parseSource, requireSpecifier } from '../patch/ast.js';
+import { dottedName, parseSource, requireSpecifier, sameModule } from '../patch/ast.js';
 import type { PlannedFile } from './types.js';
 
 /** A file of the user's kept where a component file goes, and what the component imports from it that it lacks. */
@@ -45,7 +45,8 @@ function importedFrom(source: string, file: string, target: string): string[] {
     return [];
   }
   const names: string[] = [];
-  const isTarget = (specifier: string) => specifier.startsWith('.') && withoutExtension(path.resolve(path.dirname(file), specifier)) === withoutExtension(target);
+  const posix = (file: string) => file.split(path.sep).join('/');
+  const isTarget = (specifier: string) => specifier.startsWith('.') && sameModule(posix(path.resolve(path.dirname(file), specifier)), posix(target));
   for (const statement of program.body) {
     if (statement.type === 'ImportDeclaration' && isTarget(statement.source.value)) {
       for (const specifier of statement.specifiers) {
@@ -90,7 +91,7 @@ function exportedNames(source: string, file: string): Set<string> | undefined {
     }
     if (statement.type === 'ExpressionStatement' && statement.expression.type === 'AssignmentExpression') {
       const { left, right } = statement.expression;
-      const target = left.type === 'MemberExpression' ? memberPath(left) : undefined;
+      const target = left.type === 'MemberExpression' ? dottedName(left) : undefined;
       if (target === 'module.exports') {
         if (right.type !== 'ObjectExpression') return undefined;
         for (const property of right.properties) {
@@ -103,19 +104,4 @@ function exportedNames(source: string, file: string): Set<string> | undefined {
     }
   }
   return names;
-}
-
-function memberPath(node: t.MemberExpression): string | undefined {
-  const property = node.property.type === 'Identifier' && !node.computed ? node.property.name : undefined;
-  if (!property) return undefined;
-  if (node.object.type === 'Identifier') return `${node.object.name}.${property}`;
-  if (node.object.type === 'MemberExpression') {
-    const parent = memberPath(node.object);
-    return parent ? `${parent}.${property}` : undefined;
-  }
-  return undefined;
-}
-
-function withoutExtension(file: string): string {
-  return file.replace(/\.[cm]?[jt]sx?$/, '').replace(/[\\/]index$/, '');
 }

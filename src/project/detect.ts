@@ -4,6 +4,7 @@ import { createRequire } from 'node:module';
 import type { Statement } from '@babel/types';
 import { CliError } from '../errors.js';
 import { readJsonFile } from '../textFile.js';
+import { readManifest } from '../manifest/manifest.js';
 import { findExpressApp, mountsRouterByHand } from '../patch/serverEntry.js';
 import { detectPackageManager, resolvePackageManager } from './packageManager.js';
 import { parseSource } from '../patch/ast.js';
@@ -259,8 +260,8 @@ function entryOverride(cwd: string, root: string, entry: string | undefined): st
 /** Entry files an earlier run recorded in backternity.json, if they still exist. */
 function recordedEntries(root: string): string[] {
   try {
-    const manifest = readJsonFile(path.join(root, 'backternity.json')) as { components?: Record<string, { entry?: { file?: unknown } }> };
-    return Object.values(manifest.components ?? {})
+    // An unreadable manifest is reported by the command that reads it next; here it just names no entry.
+    return Object.values(readManifest(root).manifest.components)
       .map((component) => component.entry?.file)
       .filter((file): file is string => typeof file === 'string')
       .map((file) => path.join(root, ...file.split('/')))
